@@ -1,0 +1,42 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import type { OutputFormat } from "./output.js";
+import { reportError } from "./report-error.js";
+
+const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+	version: string;
+};
+
+/** Builds the `grove` command with every command group registered. */
+export function createProgram(): Command {
+	const program = new Command("grove")
+		.description("Branchable sessions for AI agents: conversation trees and sandboxes that fork and rewind")
+		.version(packageJson.version, "-V, --version")
+		.showHelpAfterError("(run grove --help for usage)")
+		.exitOverride();
+	return program;
+}
+
+/**
+ * Runs the CLI on `argv` (without the node and script paths) and returns the exit code: 0 on
+ * success, 1 when grove reports a failure, 2 for a usage error.
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+	const program = createProgram();
+	try {
+		await program.parseAsync([...argv], { from: "user" });
+		return typeof process.exitCode === "number" ? process.exitCode : 0;
+	} catch (error) {
+		if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+		return reportError(error, formatOf(argv));
+	}
+}
+
+function formatOf(argv: readonly string[]): OutputFormat {
+	for (let index = 0; index < argv.length; index++) {
+		const arg = argv[index];
+		if (arg === "--format=json" || arg === "-fjson") return "json";
+		if ((arg === "-f" || arg === "--format") && argv[index + 1] === "json") return "json";
+	}
+	return "text";
+}

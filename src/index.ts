@@ -1,0 +1,1 @@
+export { GroveError, type GroveErrorCode, type GroveErrorOptions, isGroveError } from "./errors.js";

@@ -1,0 +1,2 @@
+export { writeFileAtomic } from "./atomic-write.js";
+export { shellJoin, shellQuote } from "./quote.js";
