@@ -1,0 +1,1 @@
+export type { DiffEntry, Engine, FileStat, ImageId, RunResult, RunSpec, Sandbox } from "./types.js";

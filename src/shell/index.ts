@@ -1,0 +1,1 @@
+export type { CommandResult, OutputChunk, SendOptions, ShellProcess, ShellSession } from "./types.js";
