@@ -23,7 +23,9 @@ export type GroveErrorCode =
 	/** An operation was cancelled through its AbortSignal. */
 	| "ABORTED"
 	/** An unexpected failure while reading or writing files. */
-	| "IO_ERROR";
+	| "IO_ERROR"
+	/** The container engine (Docker or Podman) refused or failed a request. */
+	| "ENGINE_ERROR";
 
 const marker = Symbol.for("grove.error");
 

@@ -1,0 +1,2 @@
+export { type ConnectOptions, connectDocker } from "./connection.js";
+export { DockerEngine, type DockerEngineOptions, type PullProgress } from "./engine.js";

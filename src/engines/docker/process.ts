@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+import type { Duplex } from "node:stream";
+import type Docker from "dockerode";
+import { GroveError } from "../../errors.js";
+import type { RunResult, RunSpec } from "../types.js";
+import { engineError } from "./engine-error.js";
+import { defaultMaxOutputBytes, demultiplex, OutputCapture } from "./output.js";
+
+/** The variable every exec carries so its processes can be found again from inside the container. */
+export const execMarkerVariable = "GROVE_EXEC";
+
+/**
+ * A shell script, run by a second exec, that signals every process whose environment holds
+ * `GROVE_EXEC=<id>`: the exec's process and everything it started that kept its environment.
+ * The engine only knows an exec's host PID, which means nothing inside the container (nor on a
+ * remote engine), so the processes are found from inside. The marker and the signal arrive as
+ * positional arguments, never inside the script's text.
+ */
+const signalScript =
+	'm="GROVE_EXEC=$1"; for d in /proc/[0-9]*; do ' +
+	'if { tr "\\0" "\\n" < "$d/environ" | grep -qxF "$m"; } 2>/dev/null; then kill -s "$2" "${d#/proc/}" 2>/dev/null; fi; ' +
+	"done; exit 0";
+
+/** Sends `signal` to every process of the exec marked `marker` (see `execMarkerVariable`). */
+export async function signalMarked(
+	container: Docker.Container,
+	marker: string,
+	signal: "INT" | "TERM" | "KILL",
+): Promise<void> {
+	const exec = await container.exec({
+		Cmd: ["/bin/sh", "-c", signalScript, "grove-signal", marker, signal],
+		AttachStdout: true,
+		AttachStderr: true,
+	});
+	const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+	await demultiplex(stream, () => {});
+}
+
+/** The argv a spec runs: `argv` as given, or its shell line under `/bin/sh -c`. */
+export function commandOf(spec: Pick<RunSpec, "argv" | "shell">): string[] {
+	if ((spec.argv === undefined) === (spec.shell === undefined)) {
+		throw new GroveError("INVALID_ARGUMENT", "a command takes exactly one of argv and shell");
+	}
+	if (spec.argv !== undefined) {
+		if (spec.argv.length === 0) throw new GroveError("INVALID_ARGUMENT", "argv is empty");
+		return spec.argv;
+	}
+	return ["/bin/sh", "-c", spec.shell as string];
+}
+
+/** Starts an exec with the spec's command, directory, environment and input on a running container. */
+export async function startExec(
+	container: Docker.Container,
+	spec: Pick<RunSpec, "argv" | "shell" | "cwd" | "env"> & { stdin: boolean; marker: string },
+): Promise<{ exec: Docker.Exec; stream: Duplex }> {
+	const env = Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`);
+	const exec = await container.exec({
+		Cmd: commandOf(spec),
+		Env: [...env, `${execMarkerVariable}=${spec.marker}`],
+		WorkingDir: spec.cwd ?? "/",
+		AttachStdin: spec.stdin,
+		AttachStdout: true,
+		AttachStderr: true,
+		Tty: false,
+	});
+	const stream = (await exec.start({ hijack: true, stdin: spec.stdin })) as Duplex;
+	return { exec, stream };
+}
+
+/**
+ * Runs one command in a running container and collects its result. At the spec's timeout or
+ * when its signal aborts, `stop` is called to end the command (and whatever it started); the
+ * result then has `timedOut` (or this throws ABORTED).
+ */
+export async function execute(
+	container: Docker.Container,
+	spec: Omit<RunSpec, "disposable" | "files" | "network">,
+	stop: (marker: string) => Promise<void>,
+): Promise<Omit<RunResult, "image">> {
+	const marker = randomUUID();
+	const capture = new OutputCapture(spec.maxOutputBytes ?? defaultMaxOutputBytes);
+	const started = performance.now();
+	let exec: Docker.Exec;
+	let stream: Duplex;
+	try {
+		({ exec, stream } = await startExec(container, { ...spec, stdin: spec.stdin !== undefined, marker }));
+	} catch (error) {
+		throw engineError(error, "cannot start the command");
+	}
+	const output = demultiplex(stream, (name, payload) => capture.push(name, payload));
+	if (spec.stdin !== undefined) stream.end(Buffer.from(spec.stdin));
+	let timedOut = false;
+	let aborted = false;
+	let stopping: Promise<void> | undefined;
+	const stopOnce = () => {
+		stopping ??= stop(marker);
+	};
+	const timer =
+		spec.timeoutMs === undefined
+			? undefined
+			: setTimeout(() => {
+					timedOut = true;
+					stopOnce();
+				}, spec.timeoutMs);
+	const onAbort = () => {
+		aborted = true;
+		stopOnce();
+	};
+	spec.signal?.addEventListener("abort", onAbort, { once: true });
+	try {
+		await output;
+	} finally {
+		clearTimeout(timer);
+		spec.signal?.removeEventListener("abort", onAbort);
+	}
+	const durationMs = performance.now() - started;
+	if (stopping) await stopping;
+	if (aborted) throw new GroveError("ABORTED", "the command was cancelled", { cause: spec.signal?.reason });
+	let exitCode: number | null;
+	try {
+		exitCode = (await exec.inspect()).ExitCode;
+	} catch (error) {
+		throw engineError(error, "cannot read the command's exit status");
+	}
+	// A command killed at its timeout ended by SIGKILL, whatever the engine recorded for it.
+	if (timedOut && (exitCode === null || exitCode === 0 || exitCode === -1)) exitCode = 137;
+	return {
+		exitCode: exitCode ?? -1,
+		stdout: capture.text("stdout"),
+		stderr: capture.text("stderr"),
+		durationMs,
+		timedOut,
+		truncated: capture.truncated,
+	};
+}
