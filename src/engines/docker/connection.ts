@@ -70,7 +70,7 @@ function describeFailure(error: unknown): string {
 }
 
 /** Parses `unix:///path`, `tcp://host:port` (TLS with `DOCKER_TLS_VERIFY`) and `ssh://user@host:port`. */
-export function parseDockerHost(host: string, env: NodeJS.ProcessEnv = process.env): Candidate {
+function parseDockerHost(host: string, env: NodeJS.ProcessEnv = process.env): Candidate {
 	if (host.startsWith("unix://")) {
 		const socketPath = host.slice("unix://".length);
 		return { endpoint: host, options: { socketPath }, socketPath };

@@ -59,6 +59,8 @@ export class DockerEngine implements Engine {
 	readonly #trees = new Map<ImageId, Promise<ImageTree>>();
 	readonly #inspectors = new Map<ImageId, Promise<Docker.Container>>();
 	readonly #sandboxes = new Set<DockerSandbox>();
+	/** Images replaced by their squash, removed as soon as the engine lets go of them. */
+	readonly #superseded = new Set<ImageId>();
 	#closed = false;
 
 	private constructor(docker: Docker, endpoint: string, isPodman: boolean, options: DockerEngineOptions) {
@@ -298,6 +300,17 @@ export class DockerEngine implements Engine {
 			// Already gone (removed by prune, or by an engine restart) is what was wanted.
 			if (statusOf(error) !== 404) throw engineError(error, `cannot remove the container ${container.id}`);
 		}
+		for (const image of this.#superseded) {
+			try {
+				await this.#docker.getImage(image).remove();
+				this.#superseded.delete(image);
+			} catch (error) {
+				// 409: still the base of a live sandbox's container; tried again after the next removal.
+				if (statusOf(error) === 404) this.#superseded.delete(image);
+				else if (statusOf(error) !== 409)
+					throw engineError(error, `cannot remove the superseded image ${image}`);
+			}
+		}
 	}
 
 	/** Writes files into a container, created or running, through the archive API. */
@@ -360,27 +373,29 @@ export class DockerEngine implements Engine {
 	 */
 	async #squash(image: ImageId, inspected: Docker.ImageInspectInfo): Promise<ImageId> {
 		const container = await this.createContainer(image, "squash", { argv: ["grove-squash"], network: false });
+		let id: string | undefined;
 		try {
 			const exported = (await container.export()) as Readable;
 			const progress = (await this.#docker.importImage(exported, {
 				changes: configChanges(inspected.Config),
 			})) as Readable;
-			let id: string | undefined;
 			for await (const chunk of progress) {
 				for (const line of String(chunk).split("\n")) {
 					const match = /"(?:status|Id|id)"\s*:\s*"(?:sha256:)?([0-9a-f]{64})"/.exec(line);
 					if (match) id = match[1];
 				}
 			}
-			if (id === undefined)
-				throw new GroveError("ENGINE_ERROR", "the engine did not name the squashed image");
-			await this.#docker.getImage(image).remove();
-			return normaliseId(id);
 		} catch (error) {
 			throw engineError(error, `cannot squash ${image}`);
 		} finally {
 			await this.removeContainer(container);
 		}
+		if (id === undefined)
+			throw new GroveError("ENGINE_ERROR", `the engine did not name the squash of ${image}`);
+		// The deep image was made a moment ago for this squash alone. The engine refuses to remove it
+		// while the container it was committed from exists, so it goes once that one is removed.
+		this.#superseded.add(image);
+		return normaliseId(id);
 	}
 
 	#tree(image: ImageId): Promise<ImageTree> {

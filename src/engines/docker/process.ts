@@ -18,6 +18,7 @@ export const execMarkerVariable = "GROVE_EXEC";
  */
 const signalScript =
 	'm="GROVE_EXEC=$1"; for d in /proc/[0-9]*; do ' +
+	// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
 	'if { tr "\\0" "\\n" < "$d/environ" | grep -qxF "$m"; } 2>/dev/null; then kill -s "$2" "${d#/proc/}" 2>/dev/null; fi; ' +
 	"done; exit 0";
 
