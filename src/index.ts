@@ -1,3 +1,16 @@
 export type { DiffEntry, Engine, FileStat, ImageId, RunResult, RunSpec, Sandbox } from "./engines/index.js";
 export { GroveError, type GroveErrorCode, type GroveErrorOptions, isGroveError } from "./errors.js";
-export type { CommandResult, OutputChunk, SendOptions, ShellProcess, ShellSession } from "./shell/index.js";
+export {
+	type AttachOptions,
+	attachShell,
+	type CommandResult,
+	hostShellProcess,
+	type OpenShellOptions,
+	type OutputChunk,
+	openShell,
+	type SendOptions,
+	SessionClosed,
+	type ShellProcess,
+	type ShellSession,
+	shellArgv,
+} from "./shell/index.js";
