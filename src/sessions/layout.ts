@@ -73,8 +73,3 @@ export function encodeCwd(cwd: string): string {
 export function folderFor(store: SessionStore, cwd: string): string {
 	return store.kind === "flat" ? store.dir : join(store.dir, encodeCwd(cwd));
 }
-
-/** pi's file name for a new session: `<ISO timestamp with : and . as ->_<id>.jsonl`. */
-export function sessionFileName(id: string, timestamp: string): string {
-	return `${timestamp.replace(/[:.]/g, "-")}_${id}.jsonl`;
-}
