@@ -10,26 +10,37 @@ import { defaultMaxOutputBytes, demultiplex, OutputCapture } from "./output.js";
 export const execMarkerVariable = "GROVE_EXEC";
 
 /**
- * A shell script, run by a second exec, that signals every process whose environment holds
- * `GROVE_EXEC=<id>`: the exec's process and everything it started that kept its environment.
- * The engine only knows an exec's host PID, which means nothing inside the container (nor on a
- * remote engine), so the processes are found from inside. The marker and the signal arrive as
- * positional arguments, never inside the script's text.
+ * A shell script, run by a second exec, that signals the processes whose environment holds
+ * `GROVE_EXEC=<id>`: the exec's process and everything it started that kept its environment
+ * (`all`), or only those whose parent is marked too (`descendants`: everything but the exec's own
+ * process). The engine only knows an exec's host PID, which means nothing inside the container
+ * (nor on a remote engine), so the processes are found from inside. The marker, the signal and the
+ * scope arrive as positional arguments, never inside the script's text.
  */
-const signalScript =
-	'm="GROVE_EXEC=$1"; for d in /proc/[0-9]*; do ' +
-	// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
-	'if { tr "\\0" "\\n" < "$d/environ" | grep -qxF "$m"; } 2>/dev/null; then kill -s "$2" "${d#/proc/}" 2>/dev/null; fi; ' +
-	"done; exit 0";
+const signalScript = `m="GROVE_EXEC=$1"; sig=$2; scope=$3
+marked() { { tr "\\0" "\\n" < "/proc/$1/environ" | grep -qxF "$m"; } 2>/dev/null; }
+for d in /proc/[0-9]*; do
+	p=\${d#/proc/}
+	marked "$p" || continue
+	if [ "$scope" = descendants ]; then
+		s=$(cat "$d/stat" 2>/dev/null) || continue
+		s=\${s##*") "}
+		set -- $s
+		marked "$2" || continue
+	fi
+	kill -s "$sig" "$p" 2>/dev/null
+done
+exit 0`;
 
-/** Sends `signal` to every process of the exec marked `marker` (see `execMarkerVariable`). */
+/** Sends `signal` to the processes of the exec marked `marker` (see `execMarkerVariable`). */
 export async function signalMarked(
 	container: Docker.Container,
 	marker: string,
 	signal: "INT" | "TERM" | "KILL",
+	scope: "all" | "descendants" = "all",
 ): Promise<void> {
 	const exec = await container.exec({
-		Cmd: ["/bin/sh", "-c", signalScript, "grove-signal", marker, signal],
+		Cmd: ["/bin/sh", "-c", signalScript, "grove-signal", marker, signal, scope],
 		AttachStdout: true,
 		AttachStderr: true,
 	});
@@ -38,7 +49,7 @@ export async function signalMarked(
 }
 
 /** The argv a spec runs: `argv` as given, or its shell line under `/bin/sh -c`. */
-export function commandOf(spec: Pick<RunSpec, "argv" | "shell">): string[] {
+export function commandOf(spec: { argv?: string[] | undefined; shell?: string | undefined }): string[] {
 	if ((spec.argv === undefined) === (spec.shell === undefined)) {
 		throw new GroveError("INVALID_ARGUMENT", "a command takes exactly one of argv and shell");
 	}
@@ -52,7 +63,14 @@ export function commandOf(spec: Pick<RunSpec, "argv" | "shell">): string[] {
 /** Starts an exec with the spec's command, directory, environment and input on a running container. */
 export async function startExec(
 	container: Docker.Container,
-	spec: Pick<RunSpec, "argv" | "shell" | "cwd" | "env"> & { stdin: boolean; marker: string },
+	spec: {
+		argv?: string[] | undefined;
+		shell?: string | undefined;
+		cwd?: string | undefined;
+		env?: Record<string, string> | undefined;
+		stdin: boolean;
+		marker: string;
+	},
 ): Promise<{ exec: Docker.Exec; stream: Duplex }> {
 	const env = Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`);
 	const exec = await container.exec({

@@ -6,6 +6,7 @@ import type { ImageId, RunResult, RunSpec, Sandbox } from "../types.js";
 import { readFirstEntry, sandboxPath } from "./archive.js";
 import { engineError, statusOf } from "./engine-error.js";
 import { execute, signalMarked } from "./process.js";
+import { openExecShell } from "./shell.js";
 
 /** What a sandbox needs from its engine. */
 export interface SandboxHost {
@@ -21,6 +22,7 @@ export class DockerSandbox implements Sandbox {
 	readonly #container: Docker.Container;
 	readonly #onClose: () => void;
 	#closing: Promise<void> | undefined;
+	readonly #sessions = new Set<ShellSession>();
 
 	constructor(host: SandboxHost, container: Docker.Container, image: ImageId, onClose: () => void) {
 		this.#host = host;
@@ -42,10 +44,11 @@ export class DockerSandbox implements Sandbox {
 		return execute(this.#container, spec, (marker) => signalMarked(this.#container, marker, "KILL"));
 	}
 
-	async session(): Promise<ShellSession> {
-		throw new GroveError("UNSUPPORTED", "shell sessions over the docker engine are not available yet", {
-			hint: "use exec() for single commands",
-		});
+	async session(options: { cwd?: string; env?: Record<string, string> } = {}): Promise<ShellSession> {
+		this.#checkOpen();
+		const session = await openExecShell(this.#container, options);
+		this.#sessions.add(session);
+		return session;
 	}
 
 	async putFiles(files: Record<string, string | Uint8Array>): Promise<void> {
@@ -80,6 +83,7 @@ export class DockerSandbox implements Sandbox {
 	close(): Promise<void> {
 		this.#closing ??= (async () => {
 			try {
+				await Promise.all([...this.#sessions].map((session) => session.close()));
 				await this.#host.removeContainer(this.#container);
 			} finally {
 				this.#onClose();
