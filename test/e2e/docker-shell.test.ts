@@ -1,6 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
-import { DockerEngine } from "../../src/engines/index.js";
-import type { Sandbox } from "../../src/engines/index.js";
+import { DockerEngine, type Sandbox } from "../../src/engines/index.js";
 import { defineShellSuite } from "../shell/shell-suite.js";
 import { type PodmanService, podmanMissing, startPodman } from "../support/podman.js";
 import { describeIf } from "../support/requires.js";
