@@ -26,6 +26,8 @@ export {
 	type AttachOptions,
 	attachShell,
 	type CommandResult,
+	type ExecOptions,
+	exec,
 	hostShellProcess,
 	type OpenShellOptions,
 	type OutputChunk,
