@@ -6,7 +6,42 @@ export {
 	isGroveError,
 	SessionLockedError,
 } from "./errors.js";
-export type { CommandResult, OutputChunk, SendOptions, ShellProcess, ShellSession } from "./shell/index.js";
+export {
+	type PageEntry,
+	renderSessionHtml,
+	type SessionPage,
+	type ShareOptions,
+	shareHtml,
+} from "./export/index.js";
+export {
+	encodeCwd,
+	findSession,
+	type ListOptions,
+	listSessions,
+	resolveStore,
+	type SearchHit,
+	type SessionStats,
+	type SessionStore,
+	type SessionSummary,
+	type StoreOptions,
+	searchSessions,
+	statsOf,
+	type TokenCounts,
+} from "./sessions/index.js";
+export {
+	type AttachOptions,
+	attachShell,
+	type CommandResult,
+	hostShellProcess,
+	type OpenShellOptions,
+	type OutputChunk,
+	openShell,
+	type SendOptions,
+	SessionClosed,
+	type ShellProcess,
+	type ShellSession,
+	shellArgv,
+} from "./shell/index.js";
 export {
 	type AgentMessage,
 	asKnown,
