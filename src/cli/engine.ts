@@ -1,10 +1,42 @@
-import type { Command } from "commander";
-import { pruneDockerEngine } from "../engines/index.js";
+import { type Command, Option } from "commander";
+import { openEngine, pruneDockerEngine } from "../engines/index.js";
 import { formatOption, type OutputFormat, renderTable } from "./output.js";
 
-/** `grove engine …`: housekeeping of the engines grove runs sandboxes on. */
+function kindOption(): Option {
+	return new Option(
+		"--engine <kind>",
+		"sandbox engine (default: $GROVE_ENGINE, else local where it works, else docker)",
+	).choices(["local", "docker"]);
+}
+
+/** `grove engine ...`: the sandbox engine in use, its capabilities, its images, its leftovers. */
 export function registerEngineCommands(program: Command): void {
-	const engine = program.command("engine").description("look after the engines sandboxes run on");
+	const engine = program.command("engine").description("the sandbox engine: capabilities, images, runs");
+
+	engine
+		.command("info")
+		.description("print the engine in use and what it can do on this machine")
+		.addOption(kindOption())
+		.addOption(formatOption())
+		.action(async (options: { engine?: "local" | "docker"; format: OutputFormat }) => {
+			const opened = await openEngine(options.engine === undefined ? {} : { kind: options.engine });
+			try {
+				const info = await opened.info();
+				if (options.format === "json") {
+					process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+					return;
+				}
+				const rows = [
+					["kind", info.kind],
+					["store", info.store],
+					...Object.entries(info.capabilities).map(([name, value]) => [name, String(value)]),
+				];
+				process.stdout.write(`${renderTable(["property", "value"], rows)}\n`);
+			} finally {
+				await opened.close();
+			}
+		});
+
 	engine
 		.command("prune")
 		.description("remove the containers grove left behind in Docker or Podman")

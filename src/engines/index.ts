@@ -1,3 +1,4 @@
+export { applyChanges, exportChanges } from "./changes.js";
 export {
 	type ConnectOptions,
 	DockerEngine,
@@ -7,4 +8,20 @@ export {
 	type PullProgress,
 	pruneDockerEngine,
 } from "./docker/index.js";
-export type { DiffEntry, Engine, FileStat, ImageId, RunResult, RunSpec, Sandbox } from "./types.js";
+export { type OpenEngineOptions, openEngine } from "./open.js";
+export type {
+	DiffEntry,
+	Engine,
+	EngineInfo,
+	ExecResult,
+	FileStat,
+	GcOptions,
+	GcResult,
+	ImageId,
+	ImageSource,
+	Limits,
+	OpenSandboxOptions,
+	RunResult,
+	RunSpec,
+	Sandbox,
+} from "./types.js";

@@ -1,21 +1,22 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, openSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { openSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { vi } from "vitest";
+import { busyboxMissing, makeBusyboxTarball } from "./busybox.js";
 import { hasCommand, isRoot } from "./requires.js";
 
 const run = promisify(execFile);
-const busybox = "/bin/busybox";
 
 /** Why the Podman tests cannot run here, or null when they can. */
 export function podmanMissing(): string | null {
 	if (!hasCommand("podman")) return "podman is not installed (scripts/install-system-deps installs it)";
 	if (!hasCommand("runc")) return "runc is not installed (scripts/install-system-deps installs it)";
-	if (!existsSync(busybox)) return `${busybox} is missing (Debian's busybox-static provides it)`;
+	const busybox = busyboxMissing();
+	if (busybox !== null) return busybox;
 	if (!isRoot()) return "the Podman tests run a rootful podman service and need root";
 	return null;
 }
@@ -33,8 +34,8 @@ export interface PodmanService {
 
 /**
  * Starts a private `podman system service` (its own storage under a temp directory, so tests
- * neither see nor disturb anyone else's containers) and imports a busybox image built from the
- * host's static busybox: no registry is needed.
+ * neither see nor disturb anyone else's containers) and imports the busybox root filesystem of
+ * `makeBusyboxTarball` as its image: no registry is needed.
  */
 export async function startPodman(): Promise<PodmanService> {
 	const dir = await mkdtemp(join(tmpdir(), "grove-podman-"));
@@ -79,9 +80,9 @@ export async function startPodman(): Promise<PodmanService> {
 			},
 			{ timeout: 30_000, interval: 50 },
 		);
-		const image = (
-			await podman(["import", await busyboxTarball(dir), "localhost/grove-test:busybox"])
-		).trim();
+		const tarball = join(dir, "busybox.tar");
+		await makeBusyboxTarball(dir, tarball);
+		const image = (await podman(["import", tarball, "localhost/grove-test:busybox"])).trim();
 		return {
 			host: `unix://${socket}`,
 			image: image.startsWith("sha256:") ? image : `sha256:${image}`,
@@ -104,24 +105,4 @@ function ping(socket: string): Promise<boolean> {
 		req.on("error", () => resolve(false));
 		req.end();
 	});
-}
-
-/** A tarball of a minimal root: busybox with a link per applet, /etc/passwd, /tmp, /root. */
-async function busyboxTarball(dir: string): Promise<string> {
-	const root = join(dir, "image");
-	await mkdir(join(root, "bin"), { recursive: true });
-	await mkdir(join(root, "etc"));
-	await mkdir(join(root, "root"), { mode: 0o700 });
-	await mkdir(join(root, "tmp"));
-	await run("chmod", ["1777", join(root, "tmp")]);
-	await run("cp", [busybox, join(root, "bin", "busybox")]);
-	const applets = (await run(busybox, ["--list"])).stdout
-		.split("\n")
-		.filter((name) => name && name !== "busybox");
-	await Promise.all(applets.map((name) => symlink("busybox", join(root, "bin", name))));
-	await writeFile(join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\n");
-	await writeFile(join(root, "etc", "group"), "root:x:0:\n");
-	const tarball = join(dir, "image.tar");
-	await run("tar", ["--numeric-owner", "--owner=0", "--group=0", "-C", root, "-cf", tarball, "."]);
-	return tarball;
 }

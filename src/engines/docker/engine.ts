@@ -1,7 +1,24 @@
+import { spawn } from "node:child_process";
+import { createReadStream } from "node:fs";
+import { stat as statPath } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { GroveError } from "../../errors.js";
-import type { DiffEntry, Engine, FileStat, ImageId, RunResult, RunSpec, Sandbox } from "../types.js";
+import type {
+	DiffEntry,
+	Engine,
+	EngineInfo,
+	FileStat,
+	GcOptions,
+	GcResult,
+	ImageId,
+	ImageSource,
+	Limits,
+	OpenSandboxOptions,
+	RunResult,
+	RunSpec,
+	Sandbox,
+} from "../types.js";
 import { indexExport, packFiles, readFirstEntry, sandboxPath } from "./archive.js";
 import { type ConnectOptions, connectDocker } from "./connection.js";
 import { engineError, statusOf } from "./engine-error.js";
@@ -59,7 +76,11 @@ export class DockerEngine implements Engine {
 	readonly #trees = new Map<ImageId, Promise<ImageTree>>();
 	readonly #inspectors = new Map<ImageId, Promise<Docker.Container>>();
 	readonly #sandboxes = new Set<DockerSandbox>();
-	/** Images replaced by their squash, removed as soon as the engine lets go of them. */
+	/**
+	 * Images replaced by their squash, removed as soon as the engine lets go of them. Every removal
+	 * passes `noprune`: by default an engine also removes the untagged images an image was built on,
+	 * which are other runs' images.
+	 */
 	readonly #superseded = new Set<ImageId>();
 	#closed = false;
 
@@ -155,7 +176,10 @@ export class DockerEngine implements Engine {
 		// The command runs as an exec in a container that only waits, not as the container's own
 		// command: what an exec is given (environment, directory) never reaches the committed
 		// image's configuration, where the next run would inherit it.
-		const container = await this.createContainer(image, "run", { network: spec.network === true });
+		const container = await this.createContainer(image, "run", {
+			network: spec.network === true,
+			limits: spec.limits,
+		});
 		try {
 			await container.start();
 			if (spec.files) await this.putFiles(container, spec.files);
@@ -179,9 +203,12 @@ export class DockerEngine implements Engine {
 		}
 	}
 
-	async open(image: ImageId): Promise<Sandbox> {
+	async open(image: ImageId, options: OpenSandboxOptions = {}): Promise<Sandbox> {
 		this.#checkOpen();
-		const container = await this.createContainer(image, "sandbox", { network: false });
+		const container = await this.createContainer(image, "sandbox", {
+			network: options.network === true,
+			limits: options.limits,
+		});
 		try {
 			await container.start();
 		} catch (error) {
@@ -191,6 +218,144 @@ export class DockerEngine implements Engine {
 		const sandbox = new DockerSandbox(this, container, image, () => this.#sandboxes.delete(sandbox));
 		this.#sandboxes.add(sandbox);
 		return sandbox;
+	}
+
+	async importImage(source: ImageSource, options: { signal?: AbortSignal } = {}): Promise<ImageId> {
+		this.#checkOpen();
+		options.signal?.throwIfAborted();
+		const info = await statPath(source.path).catch(() => null);
+		const wanted = source.kind === "directory" ? info?.isDirectory() : info?.isFile();
+		if (!wanted) {
+			throw new GroveError(
+				"NOT_FOUND",
+				`no ${source.kind === "directory" ? "directory" : "file"} at ${source.path}`,
+				{
+					hint: `give the path of a root filesystem ${source.kind}`,
+				},
+			);
+		}
+		switch (source.kind) {
+			case "directory": {
+				// GNU tar keeps owners, modes, symlinks and hard links exactly as the directory has them.
+				const tar = spawn("tar", ["--numeric-owner", "-C", source.path, "-cf", "-", "."], {
+					stdio: ["ignore", "pipe", "pipe"],
+				});
+				let stderr = "";
+				tar.stderr.on("data", (chunk: Buffer) => {
+					stderr += chunk.toString();
+				});
+				const exited = new Promise<number | null>((resolve) => tar.once("close", resolve));
+				const id = await this.#importTar(tar.stdout, source.path);
+				if ((await exited) !== 0) {
+					throw new GroveError("IO_ERROR", `cannot pack ${source.path}: ${stderr.trim()}`);
+				}
+				return id;
+			}
+			case "tarball":
+				return this.#importTar(createReadStream(source.path), source.path);
+			case "archive":
+				return this.#load(source.path);
+			default: {
+				const unreachable: never = source;
+				throw new GroveError("INVALID_ARGUMENT", `unknown image source ${JSON.stringify(unreachable)}`);
+			}
+		}
+	}
+
+	async #importTar(tar: Readable, origin: string): Promise<ImageId> {
+		try {
+			const progress = (await this.#docker.importImage(tar, {
+				changes: [`LABEL ${managedLabel}="true"`],
+			})) as Readable;
+			return normaliseId(await lastImageId(progress, origin));
+		} catch (error) {
+			throw engineError(error, `cannot import ${origin}`);
+		}
+	}
+
+	async #load(path: string): Promise<ImageId> {
+		let output = "";
+		try {
+			const progress = (await this.#docker.loadImage(createReadStream(path))) as Readable;
+			for await (const chunk of progress) output += String(chunk);
+		} catch (error) {
+			throw engineError(error, `cannot load ${path}`);
+		}
+		const byId =
+			/Loaded image ID: (sha256:[0-9a-f]{64})/.exec(output) ?? /(sha256:[0-9a-f]{64})/.exec(output);
+		if (byId?.[1]) return byId[1];
+		const byName = /Loaded image(?:\(s\))?: ([^\s"\\]+)/.exec(output);
+		const named = byName?.[1] ? await this.#inspectImage(byName[1].split(",")[0] as string) : null;
+		if (named) return normaliseId(named.Id);
+		throw new GroveError("INVALID_FORMAT", `the engine loaded no image from ${path}`, {
+			hint: "give a `docker save` archive or an OCI image layout archive",
+		});
+	}
+
+	async gc(options: GcOptions): Promise<GcResult> {
+		this.#checkOpen();
+		let images: Docker.ImageInfo[];
+		try {
+			images = await this.#docker.listImages({ all: true, filters: { label: [`${managedLabel}=true`] } });
+		} catch (error) {
+			throw engineError(error, "cannot list the engine's images");
+		}
+		const byId = new Map(images.map((image) => [normaliseId(image.Id), image]));
+		const needed = new Set<ImageId>();
+		const need = (id: ImageId) => {
+			for (let current: ImageId | undefined = id; current && !needed.has(current); ) {
+				needed.add(current);
+				const parent: string | undefined = byId.get(current)?.ParentId;
+				current = parent ? normaliseId(parent) : undefined;
+			}
+		};
+		for (const id of options.keep) need(normaliseId(id));
+		for (const image of images) {
+			if ((image.RepoTags ?? []).some((tag) => tag !== "<none>:<none>")) need(normaliseId(image.Id));
+		}
+		// Children before parents: an engine refuses to remove an image another one is built on.
+		const doomed = images
+			.filter((image) => !needed.has(normaliseId(image.Id)))
+			.sort((a, b) => depthOf(b, byId) - depthOf(a, byId));
+		const removed: ImageId[] = [];
+		let bytes = 0;
+		for (const image of doomed) {
+			const id = normaliseId(image.Id);
+			const parent = image.ParentId ? byId.get(normaliseId(image.ParentId)) : undefined;
+			const own = Math.max(image.Size - (parent?.Size ?? 0), 0);
+			if (!options.dryRun) {
+				// In use: a container (an open sandbox) still stands on it; it stays until the next gc.
+				if ((await this.#removeImage(id)) === "in-use") continue;
+				this.#trees.delete(id);
+			}
+			removed.push(id);
+			bytes += own;
+		}
+		return { removed, bytes };
+	}
+
+	async info(): Promise<EngineInfo> {
+		this.#checkOpen();
+		let version: Docker.DockerVersion;
+		try {
+			version = await this.#docker.version();
+		} catch (error) {
+			throw engineError(error, "cannot read the engine's version");
+		}
+		return {
+			kind: this.kind,
+			store: this.endpoint,
+			capabilities: {
+				engine: this.isPodman ? "podman" : "docker",
+				version: version.Version,
+				apiVersion: version.ApiVersion,
+				snapshots: "commit",
+				hostImage: false,
+				maxLayers: this.#options.maxLayers ?? 100,
+				network: "none unless asked",
+				capabilities: this.isPodman ? "DAC_OVERRIDE only" : "none",
+			},
+		};
 	}
 
 	async list(image: ImageId, path: string): Promise<FileStat[] | null> {
@@ -264,7 +429,7 @@ export class DockerEngine implements Engine {
 	async createContainer(
 		image: ImageId,
 		role: ContainerRole,
-		options: { network: boolean; argv?: string[] },
+		options: { network: boolean; argv?: string[]; limits?: Limits | undefined },
 	): Promise<Docker.Container> {
 		const [entrypoint, ...args] = options.argv ?? keepAlive;
 		const hostConfig: Docker.HostConfig = {
@@ -273,10 +438,11 @@ export class DockerEngine implements Engine {
 			// without DAC_OVERRIDE could not create anything at / (Docker's is 0755).
 			CapAdd: this.isPodman ? ["DAC_OVERRIDE"] : [],
 			SecurityOpt: ["no-new-privileges"],
-			PidsLimit: this.#options.pidsLimit ?? 1024,
+			PidsLimit: options.limits?.pids ?? this.#options.pidsLimit ?? 1024,
 		};
 		if (!options.network) hostConfig.NetworkMode = "none";
-		if (this.#options.memoryBytes !== undefined) hostConfig.Memory = this.#options.memoryBytes;
+		const memoryBytes = options.limits?.memoryBytes ?? this.#options.memoryBytes;
+		if (memoryBytes !== undefined) hostConfig.Memory = memoryBytes;
 		if (this.#options.cpus !== undefined) hostConfig.NanoCpus = Math.round(this.#options.cpus * 1e9);
 		try {
 			return await this.#docker.createContainer({
@@ -301,15 +467,53 @@ export class DockerEngine implements Engine {
 			if (statusOf(error) !== 404) throw engineError(error, `cannot remove the container ${container.id}`);
 		}
 		for (const image of this.#superseded) {
+			// In use: still the base of a live sandbox's container; tried again after the next removal.
+			if ((await this.#removeImage(image)) !== "in-use") this.#superseded.delete(image);
+		}
+	}
+
+	/**
+	 * Removes one image and never the untagged images it was built on (other runs' images), which
+	 * engines remove along with it by default. Podman's Docker-compatible API ignores `noprune`, so on
+	 * Podman this goes through its own API, which honours it.
+	 */
+	async #removeImage(id: ImageId): Promise<"removed" | "in-use" | "missing"> {
+		if (!this.isPodman) {
 			try {
-				await this.#docker.getImage(image).remove();
-				this.#superseded.delete(image);
+				await this.#docker.getImage(id).remove({ noprune: true });
+				return "removed";
 			} catch (error) {
-				// 409: still the base of a live sandbox's container; tried again after the next removal.
-				if (statusOf(error) === 404) this.#superseded.delete(image);
-				else if (statusOf(error) !== 409)
-					throw engineError(error, `cannot remove the superseded image ${image}`);
+				if (statusOf(error) === 409) return "in-use";
+				if (statusOf(error) === 404) return "missing";
+				throw engineError(error, `cannot remove ${id}`);
 			}
+		}
+		let report: { ExitCode?: number; Errors?: string[] | null };
+		try {
+			report = await new Promise((resolve, reject) => {
+				this.#docker.modem.dial(
+					{
+						path: "/v4.0.0/libpod/images/remove?",
+						method: "DELETE",
+						options: { images: id, noprune: true },
+						statusCodes: { 200: true, 500: "server error" },
+					},
+					(error: unknown, data: unknown) => (error ? reject(error) : resolve(data as typeof report)),
+				);
+			});
+		} catch (error) {
+			throw engineError(error, `cannot remove ${id}`);
+		}
+		// Podman's exit codes for a batch removal: 0 removed, 1 unknown image, 2 image in use.
+		switch (report.ExitCode ?? 0) {
+			case 0:
+				return "removed";
+			case 1:
+				return "missing";
+			case 2:
+				return "in-use";
+			default:
+				throw new GroveError("ENGINE_ERROR", `cannot remove ${id}: ${(report.Errors ?? []).join("; ")}`);
 		}
 	}
 
@@ -379,12 +583,7 @@ export class DockerEngine implements Engine {
 			const progress = (await this.#docker.importImage(exported, {
 				changes: configChanges(inspected.Config),
 			})) as Readable;
-			for await (const chunk of progress) {
-				for (const line of String(chunk).split("\n")) {
-					const match = /"(?:status|Id|id)"\s*:\s*"(?:sha256:)?([0-9a-f]{64})"/.exec(line);
-					if (match) id = match[1];
-				}
-			}
+			id = await lastImageId(progress, image);
 		} catch (error) {
 			throw engineError(error, `cannot squash ${image}`);
 		} finally {
@@ -437,6 +636,31 @@ export class DockerEngine implements Engine {
 	#checkOpen(): void {
 		if (this.#closed) throw new GroveError("READ_ONLY", "the docker engine has been closed");
 	}
+}
+
+/** The last image id a progress stream of an import names. */
+async function lastImageId(progress: Readable, origin: string): Promise<string> {
+	let id: string | undefined;
+	for await (const chunk of progress) {
+		for (const line of String(chunk).split("\n")) {
+			const match = /"(?:status|Id|id|stream)"\s*:\s*"(?:sha256:)?([0-9a-f]{64})/.exec(line);
+			if (match) id = match[1];
+		}
+	}
+	if (id === undefined)
+		throw new GroveError("ENGINE_ERROR", `the engine did not name the image imported from ${origin}`);
+	return id;
+}
+
+function depthOf(image: Docker.ImageInfo, byId: Map<ImageId, Docker.ImageInfo>): number {
+	let depth = 0;
+	let parent: string | undefined = image.ParentId;
+	// Bounded by the number of images, should an engine ever report a cycle.
+	while (parent && depth <= byId.size) {
+		depth++;
+		parent = byId.get(normaliseId(parent))?.ParentId;
+	}
+	return depth;
 }
 
 function normaliseId(id: string): ImageId {
