@@ -24,6 +24,10 @@ test("an unknown GROVE_ENGINE is an error that says what it may be", async ({ di
 test("an explicit kind wins over GROVE_ENGINE", async ({ dir }) => {
 	const socket = join(dir, "none.sock");
 	await expect(
-		openEngine({ kind: "docker", env: { GROVE_ENGINE: "local", DOCKER_HOST: `unix://${socket}` }, home: dir }),
+		openEngine({
+			kind: "docker",
+			env: { GROVE_ENGINE: "local", DOCKER_HOST: `unix://${socket}` },
+			home: dir,
+		}),
 	).rejects.toMatchObject({ code: "UNSUPPORTED" });
 });
