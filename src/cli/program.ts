@@ -16,7 +16,6 @@ export function createProgram(): Command {
 		.version(packageJson.version, "-V, --version")
 		.showHelpAfterError("(run grove --help for usage)")
 		.exitOverride();
-	registerEngineCommands(program);
 	registerSessionsCommands(program);
 	registerEngineCommands(program);
 	return program;
