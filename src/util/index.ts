@@ -1,2 +1,3 @@
 export { writeFileAtomic } from "./atomic-write.js";
+export { groveHome } from "./grove-home.js";
 export { shellJoin, shellQuote } from "./quote.js";
