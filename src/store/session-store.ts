@@ -150,12 +150,12 @@ export class SessionStore {
 
 	/** Opens (creating when needed) the database at `path` and brings its schema up to date. */
 	static open(path: string, options: { busyTimeoutMs?: number } = {}): SessionStore {
-		mkdirSync(dirname(path), { recursive: true });
 		// better-sqlite3 is loaded on first use so commands that never touch the store start faster.
 		const require = createRequire(import.meta.url);
 		const Sqlite = require("better-sqlite3") as typeof Database;
 		let db: Database.Database;
 		try {
+			mkdirSync(dirname(path), { recursive: true });
 			db = new Sqlite(path, { timeout: options.busyTimeoutMs ?? 10_000 });
 			db.pragma("journal_mode = WAL");
 			db.pragma("synchronous = NORMAL");
