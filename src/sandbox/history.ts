@@ -1,6 +1,13 @@
 import { posix } from "node:path";
 import { GroveError } from "../errors.js";
-import type { Branch, HistoryEntry, NewEntry, SessionRecord, SessionStore, StoredFile } from "../store/index.js";
+import type {
+	Branch,
+	HistoryEntry,
+	NewEntry,
+	SessionRecord,
+	SessionStore,
+	StoredFile,
+} from "../store/index.js";
 import { withSessionLock } from "./lock.js";
 import { checkBranchName, parseRef, parseRollbackTarget } from "./refs.js";
 import { deriveState, type SandboxState } from "./state.js";
@@ -218,7 +225,12 @@ export class SessionHistory {
 	 * Records a `file` entry: `content` is written to `path` (resolved against the working directory)
 	 * by the next run.
 	 */
-	async addFile(options: { path: string; content: Uint8Array; mode: number; source: string }): Promise<HistoryEntry> {
+	async addFile(options: {
+		path: string;
+		content: Uint8Array;
+		mode: number;
+		source: string;
+	}): Promise<HistoryEntry> {
 		return this.locked(() =>
 			this.store.transaction(() => {
 				const path = posix.resolve(this.state().cwd, options.path);

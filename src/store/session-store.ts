@@ -162,10 +162,14 @@ export class SessionStore {
 			migrate(db, path);
 		} catch (error) {
 			if (error instanceof GroveError) throw error;
-			throw new GroveError("IO_ERROR", `cannot open the session database ${path}: ${(error as Error).message}`, {
-				hint: "check that GROVE_HOME points at a writable directory",
-				cause: error,
-			});
+			throw new GroveError(
+				"IO_ERROR",
+				`cannot open the session database ${path}: ${(error as Error).message}`,
+				{
+					hint: "check that GROVE_HOME points at a writable directory",
+					cause: error,
+				},
+			);
 		}
 		return new SessionStore(path, db);
 	}
@@ -193,7 +197,9 @@ export class SessionStore {
 	}
 
 	listSessions(): SessionRecord[] {
-		const rows = this.#db.prepare("SELECT * FROM sessions ORDER BY updated_at DESC, key").all() as SessionRow[];
+		const rows = this.#db
+			.prepare("SELECT * FROM sessions ORDER BY updated_at DESC, key")
+			.all() as SessionRow[];
 		return rows.map(toSession);
 	}
 
@@ -241,7 +247,9 @@ export class SessionStore {
 			const id = Number(result.lastInsertRowid);
 			const putEnv = this.#db.prepare("INSERT INTO env (history_id, name, value) VALUES (?, ?, ?)");
 			for (const [name, value] of Object.entries(entry.env ?? {})) putEnv.run(id, name, value);
-			const putFile = this.#db.prepare("INSERT INTO files (history_id, path, content, mode) VALUES (?, ?, ?, ?)");
+			const putFile = this.#db.prepare(
+				"INSERT INTO files (history_id, path, content, mode) VALUES (?, ?, ?, ?)",
+			);
 			for (const file of entry.files ?? []) putFile.run(id, file.path, Buffer.from(file.content), file.mode);
 			this.#db.prepare("UPDATE sessions SET updated_at = ? WHERE key = ?").run(finishedAt, entry.session);
 			return {
@@ -298,7 +306,9 @@ export class SessionStore {
 
 	/** How many entries a session has recorded, detached ones included. */
 	countEntries(session: string): number {
-		return (this.#db.prepare("SELECT count(*) AS n FROM history WHERE session = ?").get(session) as { n: number }).n;
+		return (
+			this.#db.prepare("SELECT count(*) AS n FROM history WHERE session = ?").get(session) as { n: number }
+		).n;
 	}
 
 	getBranch(session: string, name: string): Branch | null {
@@ -355,7 +365,9 @@ export class SessionStore {
 	}
 
 	cacheState(historyId: number, state: string): void {
-		this.#db.prepare("INSERT OR REPLACE INTO state_cache (history_id, state) VALUES (?, ?)").run(historyId, state);
+		this.#db
+			.prepare("INSERT OR REPLACE INTO state_cache (history_id, state) VALUES (?, ?)")
+			.run(historyId, state);
 	}
 
 	/**
@@ -364,12 +376,15 @@ export class SessionStore {
 	 */
 	tryLock(session: string, owner: LockOwner, isAlive: (holder: LockOwner) => boolean): boolean {
 		return this.transaction(() => {
-			const holder = this.#db.prepare("SELECT pid, process_start FROM locks WHERE session = ?").get(session) as
-				| { pid: number; process_start: string }
-				| undefined;
-			if (holder !== undefined && isAlive({ pid: holder.pid, processStart: holder.process_start })) return false;
+			const holder = this.#db
+				.prepare("SELECT pid, process_start FROM locks WHERE session = ?")
+				.get(session) as { pid: number; process_start: string } | undefined;
+			if (holder !== undefined && isAlive({ pid: holder.pid, processStart: holder.process_start }))
+				return false;
 			this.#db
-				.prepare("INSERT OR REPLACE INTO locks (session, pid, process_start, acquired_at) VALUES (?, ?, ?, ?)")
+				.prepare(
+					"INSERT OR REPLACE INTO locks (session, pid, process_start, acquired_at) VALUES (?, ?, ?, ?)",
+				)
 				.run(session, owner.pid, owner.processStart, new Date().toISOString());
 			return true;
 		});

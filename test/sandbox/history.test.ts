@@ -21,7 +21,11 @@ const encoder = new TextEncoder();
 function recordRun(
 	history: SessionHistory,
 	image: string,
-	options: { status?: "ok" | "failed" | "timeout" | "cancelled"; disposable?: boolean; onlyOk?: boolean } = {},
+	options: {
+		status?: "ok" | "failed" | "timeout" | "cancelled";
+		disposable?: boolean;
+		onlyOk?: boolean;
+	} = {},
 ) {
 	return history.locked(() =>
 		history.recordRun({
@@ -60,7 +64,12 @@ describe("SessionHistory", () => {
 		await history.cd("app");
 		await history.env({ A: "1", B: "x=y" });
 		await history.env({ C: "3" }, ["A"]);
-		await history.addFile({ path: "notes.txt", content: encoder.encode("hi"), mode: 0o600, source: "/h/notes" });
+		await history.addFile({
+			path: "notes.txt",
+			content: encoder.encode("hi"),
+			mode: 0o600,
+			source: "/h/notes",
+		});
 		expect(history.state()).toEqual({
 			image: "img-a",
 			cwd: "/srv/app",
@@ -217,7 +226,9 @@ describe("SessionHistory", () => {
 			expect(history.state().image).toBe("img-2");
 		});
 
-		test("creating an existing branch, a bad name, or checking out an unknown one fails", async ({ history }) => {
+		test("creating an existing branch, a bad name, or checking out an unknown one fails", async ({
+			history,
+		}) => {
 			await history.use({ image: "img-1", title: "host", engine: "local" });
 			await expect(history.createBranch("main")).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
 			await expect(history.createBranch("HEAD")).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
@@ -278,6 +289,11 @@ describe("SessionHistory", () => {
 		expect(JSON.parse(store.cachedState(65) ?? "null")).toEqual(history.state("@65"));
 		expect(store.cachedState(64)).toBeNull();
 		await history.env({ SECOND: "2" });
-		expect(history.state()).toEqual({ image: "img-1", cwd: "/d149", env: { FIRST: "1", SECOND: "2" }, files: [] });
+		expect(history.state()).toEqual({
+			image: "img-1",
+			cwd: "/d149",
+			env: { FIRST: "1", SECOND: "2" },
+			files: [],
+		});
 	});
 });

@@ -33,7 +33,13 @@ describe("SessionStore", () => {
 		first.appendEntry({ session: "k", parentId: null, kind: "use", title: "host", image: "i1" });
 		first.close();
 		const second = SessionStore.open(path);
-		expect(second.getEntry(1)).toMatchObject({ id: 1, session: "k", kind: "use", image: "i1", detached: false });
+		expect(second.getEntry(1)).toMatchObject({
+			id: 1,
+			session: "k",
+			kind: "use",
+			image: "i1",
+			detached: false,
+		});
 		second.close();
 	});
 
@@ -43,7 +49,10 @@ describe("SessionStore", () => {
 		db.pragma(`user_version = ${schemaVersion + 1}`);
 		db.close();
 		expect(() => SessionStore.open(path)).toThrow(
-			expect.objectContaining({ code: "INVALID_FORMAT", hint: "upgrade grove, or point GROVE_HOME at another directory" }),
+			expect.objectContaining({
+				code: "INVALID_FORMAT",
+				hint: "upgrade grove, or point GROVE_HOME at another directory",
+			}),
 		);
 	});
 
