@@ -16,6 +16,8 @@ export type GroveErrorCode =
 	| "SESSION_LOCKED"
 	/** The session or sandbox was opened read-only or has been closed. */
 	| "READ_ONLY"
+	/** The shell session was closed, or its shell exited; open a new one. */
+	| "SESSION_CLOSED"
 	/** The operation needs something this machine does not have (root, overlayfs, an engine). */
 	| "UNSUPPORTED"
 	/** An operation did not finish in the time it was given. */
@@ -23,7 +25,9 @@ export type GroveErrorCode =
 	/** An operation was cancelled through its AbortSignal. */
 	| "ABORTED"
 	/** An unexpected failure while reading or writing files. */
-	| "IO_ERROR";
+	| "IO_ERROR"
+	/** A program grove runs for the user (`gh`, a summarizer command or endpoint) failed. */
+	| "COMMAND_FAILED";
 
 const marker = Symbol.for("grove.error");
 

@@ -4,6 +4,7 @@ import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
 import { registerSandboxCommands } from "./sandbox.js";
 import { registerSessionCommands } from "./session.js";
+import { registerSessionsCommands } from "./sessions.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
 	version: string;
@@ -18,6 +19,7 @@ export function createProgram(): Command {
 		.exitOverride();
 	registerSandboxCommands(program);
 	registerSessionCommands(program);
+	registerSessionsCommands(program);
 	return program;
 }
 
