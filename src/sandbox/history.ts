@@ -4,8 +4,8 @@ import type {
 	Branch,
 	HistoryEntry,
 	NewEntry,
+	SandboxStore,
 	SessionRecord,
-	SessionStore,
 	StoredFile,
 } from "../store/index.js";
 import { withSessionLock } from "./lock.js";
@@ -13,7 +13,7 @@ import { checkBranchName, parseRef, parseRollbackTarget } from "./refs.js";
 import { deriveState, type SandboxState } from "./state.js";
 
 /** The branch a new session starts on. */
-export const defaultBranch = "main";
+const defaultBranch = "main";
 
 const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -42,10 +42,10 @@ export interface RunRecord {
 
 /** The history of one sandbox session: its entries, branches, active branch and derived state. */
 export class SessionHistory {
-	readonly store: SessionStore;
+	readonly store: SandboxStore;
 	readonly key: string;
 
-	constructor(store: SessionStore, key: string) {
+	constructor(store: SandboxStore, key: string) {
 		this.store = store;
 		this.key = key;
 	}

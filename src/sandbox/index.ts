@@ -1,4 +1,4 @@
-export { defaultBranch, type RunRecord, SessionHistory } from "./history.js";
+export { type RunRecord, SessionHistory } from "./history.js";
 export type { AppliedChange } from "./image-files.js";
 export {
 	type KeySources,
@@ -10,11 +10,11 @@ export {
 export {
 	type EngineOpener,
 	SandboxSession,
+	type SandboxSessionSummary,
 	SandboxSessions,
 	type SandboxSessionsOptions,
 	type SessionLog,
 	type SessionRunOptions,
 	type SessionRunResult,
-	type SessionSummary,
 } from "./session.js";
 export type { PendingFile, SandboxState } from "./state.js";

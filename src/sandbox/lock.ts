@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
-import type { LockOwner, SessionStore } from "../store/index.js";
+import type { LockOwner, SandboxStore } from "../store/index.js";
 
 /** Field 22 of /proc/PID/stat: the process start time in clock ticks since boot, or "" without /proc. */
 function processStart(pid: number): string | null {
@@ -42,7 +42,7 @@ const local = new Map<string, Promise<unknown>>();
  * Waits as long as it takes unless `signal` aborts.
  */
 export async function withSessionLock<T>(
-	store: SessionStore,
+	store: SandboxStore,
 	session: string,
 	body: () => Promise<T> | T,
 	signal?: AbortSignal,
@@ -63,7 +63,7 @@ export async function withSessionLock<T>(
 }
 
 async function locked<T>(
-	store: SessionStore,
+	store: SandboxStore,
 	session: string,
 	body: () => Promise<T> | T,
 	signal: AbortSignal | undefined,

@@ -2,7 +2,7 @@ import { readFile as readHostFile, stat as statHostFile } from "node:fs/promises
 import { basename, posix } from "node:path";
 import type { Engine } from "../engines/index.js";
 import { GroveError, isGroveError } from "../errors.js";
-import { type EntryKind, type HistoryEntry, SessionStore, storePath } from "../store/index.js";
+import { type EntryKind, type HistoryEntry, SandboxStore, storePath } from "../store/index.js";
 import { groveHome, shellJoin } from "../util/index.js";
 import { SessionHistory } from "./history.js";
 import { type AppliedChange, applyChanges, copyOut } from "./image-files.js";
@@ -21,7 +21,7 @@ export interface SandboxSessionsOptions {
 }
 
 /** One line of `grove session list`. */
-export interface SessionSummary {
+export interface SandboxSessionSummary {
 	key: string;
 	engine: string;
 	branch: string;
@@ -87,11 +87,11 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 /** The sandbox sessions of one profile, in `$GROVE_HOME/sessions-{profile}.db`. */
 export class SandboxSessions {
 	readonly profile: string;
-	readonly store: SessionStore;
+	readonly store: SandboxStore;
 	readonly #openEngine: EngineOpener;
 	readonly #engines = new Map<string, Promise<Engine>>();
 
-	private constructor(profile: string, store: SessionStore, openEngine: EngineOpener) {
+	private constructor(profile: string, store: SandboxStore, openEngine: EngineOpener) {
 		this.profile = profile;
 		this.store = store;
 		this.#openEngine = openEngine;
@@ -99,7 +99,7 @@ export class SandboxSessions {
 
 	static open(options: SandboxSessionsOptions): SandboxSessions {
 		const profile = options.profile ?? "default";
-		const store = SessionStore.open(storePath(profile, options.home ?? groveHome()));
+		const store = SandboxStore.open(storePath(profile, options.home ?? groveHome()));
 		return new SandboxSessions(profile, store, options.openEngine);
 	}
 
@@ -120,7 +120,7 @@ export class SandboxSessions {
 	}
 
 	/** Every session of the profile, most recently changed first; `filter` keeps those that mention it. */
-	list(options: { filter?: string } = {}): SessionSummary[] {
+	list(options: { filter?: string } = {}): SandboxSessionSummary[] {
 		const summaries = this.store.listSessions().map((record) => {
 			const history = new SessionHistory(this.store, record.key);
 			const head = history.head();

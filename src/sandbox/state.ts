@@ -1,4 +1,4 @@
-import type { HistoryEntry, SessionStore } from "../store/index.js";
+import type { HistoryEntry, SandboxStore } from "../store/index.js";
 
 /** A file waiting to be written into the sandbox by the next run. */
 export interface PendingFile {
@@ -42,7 +42,7 @@ function addEnv(walk: Walk, env: Record<string, string | null>): void {
 	for (const [name, value] of Object.entries(env)) if (!walk.env.has(name)) walk.env.set(name, value);
 }
 
-function pendingFilesOf(store: SessionStore, entry: HistoryEntry): PendingFile[] {
+function pendingFilesOf(store: SandboxStore, entry: HistoryEntry): PendingFile[] {
 	return store.filesOf(entry.id).map((file) => ({
 		path: file.path,
 		mode: file.mode,
@@ -55,7 +55,7 @@ function pendingFilesOf(store: SessionStore, entry: HistoryEntry): PendingFile[]
  * The state at `entry`: walk back until every part is known. A `use` entry that starts from another
  * session carries a whole state and ends the walk, as does a cached state of an ancestor.
  */
-export function deriveState(store: SessionStore, entry: HistoryEntry): SandboxState {
+export function deriveState(store: SandboxStore, entry: HistoryEntry): SandboxState {
 	const walk: Walk = { image: undefined, cwd: undefined, env: new Map(), files: new Map(), filesOpen: true };
 	let current: HistoryEntry | null = entry;
 	let steps = 0;

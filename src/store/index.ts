@@ -5,8 +5,8 @@ export {
 	type HistoryEntry,
 	type LockOwner,
 	type NewEntry,
+	SandboxStore,
 	type SessionRecord,
-	SessionStore,
 	type StoredFile,
 	storePath,
 } from "./session-store.js";

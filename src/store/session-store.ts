@@ -139,7 +139,7 @@ function toSession(row: SessionRow): SessionRecord {
  * processes share it, so it runs in WAL mode with a busy timeout and every change is one
  * transaction. Methods are synchronous: better-sqlite3 is, and a call takes microseconds.
  */
-export class SessionStore {
+export class SandboxStore {
 	readonly path: string;
 	readonly #db: Database.Database;
 
@@ -149,7 +149,7 @@ export class SessionStore {
 	}
 
 	/** Opens (creating when needed) the database at `path` and brings its schema up to date. */
-	static open(path: string, options: { busyTimeoutMs?: number } = {}): SessionStore {
+	static open(path: string, options: { busyTimeoutMs?: number } = {}): SandboxStore {
 		// better-sqlite3 is loaded on first use so commands that never touch the store start faster.
 		const require = createRequire(import.meta.url);
 		const Sqlite = require("better-sqlite3") as typeof Database;
@@ -171,7 +171,7 @@ export class SessionStore {
 				},
 			);
 		}
-		return new SessionStore(path, db);
+		return new SandboxStore(path, db);
 	}
 
 	close(): void {

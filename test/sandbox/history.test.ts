@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { SessionHistory } from "../../src/sandbox/history.js";
-import { SessionStore } from "../../src/store/index.js";
+import { SandboxStore } from "../../src/store/index.js";
 import { test as base } from "../support/temp-dir.js";
 
-const test = base.extend<{ store: SessionStore; history: SessionHistory }>({
+const test = base.extend<{ store: SandboxStore; history: SessionHistory }>({
 	store: async ({ dir }, use) => {
-		const store = SessionStore.open(join(dir, "sessions-default.db"));
+		const store = SandboxStore.open(join(dir, "sessions-default.db"));
 		await use(store);
 		store.close();
 	},

@@ -1,13 +1,13 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect } from "vitest";
-import { SessionStore, schemaVersion, storePath } from "../../src/store/index.js";
+import { SandboxStore, schemaVersion, storePath } from "../../src/store/index.js";
 import { test } from "../support/temp-dir.js";
 
-describe("SessionStore", () => {
+describe("SandboxStore", () => {
 	test("creates the database in WAL mode at the current schema version", ({ dir }) => {
 		const path = join(dir, "nested", "sessions-default.db");
-		const store = SessionStore.open(path);
+		const store = SandboxStore.open(path);
 		store.close();
 		const db = new Database(path, { readonly: true });
 		expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
@@ -28,11 +28,11 @@ describe("SessionStore", () => {
 
 	test("reopening keeps the data and runs no migration twice", ({ dir }) => {
 		const path = join(dir, "s.db");
-		const first = SessionStore.open(path);
+		const first = SandboxStore.open(path);
 		first.createSession({ key: "k", engine: "local", branch: "main" });
 		first.appendEntry({ session: "k", parentId: null, kind: "use", title: "host", image: "i1" });
 		first.close();
-		const second = SessionStore.open(path);
+		const second = SandboxStore.open(path);
 		expect(second.getEntry(1)).toMatchObject({
 			id: 1,
 			session: "k",
@@ -48,7 +48,7 @@ describe("SessionStore", () => {
 		const db = new Database(path);
 		db.pragma(`user_version = ${schemaVersion + 1}`);
 		db.close();
-		expect(() => SessionStore.open(path)).toThrow(
+		expect(() => SandboxStore.open(path)).toThrow(
 			expect.objectContaining({
 				code: "INVALID_FORMAT",
 				hint: "upgrade grove, or point GROVE_HOME at another directory",
@@ -57,13 +57,13 @@ describe("SessionStore", () => {
 	});
 
 	test("an unwritable location is an IO_ERROR with a hint", ({ dir }) => {
-		expect(() => SessionStore.open(join(dir, "missing-dir", "..", "..", "..", "proc", "x.db"))).toThrow(
+		expect(() => SandboxStore.open(join(dir, "missing-dir", "..", "..", "..", "proc", "x.db"))).toThrow(
 			expect.objectContaining({ code: "IO_ERROR" }),
 		);
 	});
 
 	test("deleting a session removes its history, branches, files and variables only", ({ dir }) => {
-		const store = SessionStore.open(join(dir, "s.db"));
+		const store = SandboxStore.open(join(dir, "s.db"));
 		for (const key of ["a", "b"]) {
 			store.createSession({ key, engine: "local", branch: "main" });
 			const entry = store.appendEntry({
@@ -90,7 +90,7 @@ describe("SessionStore", () => {
 	});
 
 	test("a lock is refused while its holder lives and taken over when it is gone", ({ dir }) => {
-		const store = SessionStore.open(join(dir, "s.db"));
+		const store = SandboxStore.open(join(dir, "s.db"));
 		const holder = { pid: 11, processStart: "1" };
 		const other = { pid: 12, processStart: "2" };
 		expect(store.tryLock("k", holder, () => true)).toBe(true);
