@@ -50,6 +50,26 @@ export class GroveError extends Error {
 	}
 }
 
+/** `SESSION_LOCKED`: another live process holds the exclusive writer lock of the session at `path`. */
+export class SessionLockedError extends GroveError {
+	readonly path: string;
+	/** The process holding the lock; null when its lock file could not be read. */
+	readonly holderPid: number | null;
+
+	constructor(path: string, holderPid: number | null) {
+		super(
+			"SESSION_LOCKED",
+			`${path} is locked by ${holderPid === null ? "another process" : `process ${holderPid}`}`,
+			{
+				hint: "close the other grove or pi process writing this session, or open it without the lock to read it",
+			},
+		);
+		this.name = "SessionLockedError";
+		this.path = path;
+		this.holderPid = holderPid;
+	}
+}
+
 /**
  * True when `error` is a `GroveError` (with `code`, when given). Works across two copies of the
  * package, where `instanceof` would not.

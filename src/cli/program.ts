@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerEngineCommands } from "./engine.js";
 import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
 import { registerSandboxCommands } from "./sandbox.js";
@@ -17,6 +18,7 @@ export function createProgram(): Command {
 		.version(packageJson.version, "-V, --version")
 		.showHelpAfterError("(run grove --help for usage)")
 		.exitOverride();
+	registerEngineCommands(program);
 	registerSandboxCommands(program);
 	registerSessionCommands(program);
 	registerSessionsCommands(program);
