@@ -33,6 +33,26 @@ export {
 	shareHtml,
 } from "./export/index.js";
 export {
+	type AppliedChange,
+	type EngineOpener,
+	type KeySources,
+	type PendingFile,
+	type RunRecord,
+	randomSessionKey,
+	resolveProfile,
+	resolveSessionKey,
+	type SandboxSession,
+	type SandboxSessionSummary,
+	SandboxSessions,
+	type SandboxSessionsOptions,
+	type SandboxState,
+	type SessionHistory,
+	type SessionKey,
+	type SessionLog,
+	type SessionRunOptions,
+	type SessionRunResult,
+} from "./sandbox/index.js";
+export {
 	encodeCwd,
 	findSession,
 	type ListOptions,
@@ -63,6 +83,7 @@ export {
 	type ShellSession,
 	shellArgv,
 } from "./shell/index.js";
+export type { Branch, EntryKind, HistoryEntry } from "./store/index.js";
 export {
 	type AgentMessage,
 	asKnown,

@@ -3,6 +3,8 @@ import { Command, CommanderError } from "commander";
 import { registerEngineCommands } from "./engine.js";
 import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
+import { registerSandboxCommands } from "./sandbox.js";
+import { registerSessionCommands } from "./session.js";
 import { registerSessionsCommands } from "./sessions.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -17,6 +19,8 @@ export function createProgram(): Command {
 		.showHelpAfterError("(run grove --help for usage)")
 		.exitOverride();
 	registerEngineCommands(program);
+	registerSandboxCommands(program);
+	registerSessionCommands(program);
 	registerSessionsCommands(program);
 	return program;
 }
