@@ -279,6 +279,27 @@ export function defineShellSuite(name: string, harness: ShellSuiteHarness): void
 				expect((await session.sendAndWait("echo $?")).stdout).toBe("1\n");
 			}));
 
+		it("keeps delivering output to other listeners when one throws", () =>
+			withSession(async (session) => {
+				const warnings: string[] = [];
+				const onWarning = (warning: Error) => warnings.push(warning.message);
+				process.on("warning", onWarning);
+				try {
+					const chunks: OutputChunk[] = [];
+					session.onOutput(() => {
+						throw new Error("listener bug");
+					});
+					session.onOutput((chunk) => chunks.push(chunk));
+					expect(settled(await session.sendAndWait("echo hello"))).toEqual({ ...ok, stdout: "hello\n" });
+					expect(joined(chunks, "stdout")).toBe("hello\n");
+					await expect
+						.poll(() => warnings)
+						.toEqual(["a ShellSession onOutput listener threw: Error: listener bug"]);
+				} finally {
+					process.off("warning", onWarning);
+				}
+			}));
+
 		it("interrupt() stops the running command like Ctrl-C", () =>
 			withSession(async (session) => {
 				const chunks: OutputChunk[] = [];
