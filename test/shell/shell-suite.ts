@@ -154,6 +154,16 @@ export function defineShellSuite(name: string, harness: ShellSuiteHarness): void
 				await session.close();
 			}));
 
+		it("resolves a command whose shell is killed with 137, then throws SessionClosed", () =>
+			withSession(async (session) => {
+				const result = await session.sendAndWait("echo going; kill -9 $$");
+				expect(result).toMatchObject({ stdout: "going\n", exitCode: 137, ok: false, timedOut: false });
+				await expect(session.sendAndWait("echo")).rejects.toMatchObject({
+					code: "SESSION_CLOSED",
+					exitStatus: 137,
+				});
+			}));
+
 		it("delivers a multibyte character split across reads whole, and binary output intact", () =>
 			withSession(async (session) => {
 				const chunks: OutputChunk[] = [];
