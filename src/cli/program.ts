@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
 import { registerSessionsCommands } from "./sessions.js";
+import { registerTreeCommands } from "./tree.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
 	version: string;
@@ -16,6 +17,7 @@ export function createProgram(): Command {
 		.showHelpAfterError("(run grove --help for usage)")
 		.exitOverride();
 	registerSessionsCommands(program);
+	registerTreeCommands(program);
 	return program;
 }
 
