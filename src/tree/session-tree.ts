@@ -195,14 +195,16 @@ export class SessionTree {
 	 */
 	append(draft: EntryDraft, parentId?: string): string {
 		if (parentId !== undefined) this.#require(parentId);
-		const { type, id: _id, parentId: _parentId, timestamp: _timestamp, ...fields } = draft;
 		const entry: UnknownEntry = {
-			type,
+			type: draft.type,
 			id: newEntryId((candidate) => this.#tree.has(candidate)),
 			parentId: parentId ?? this.#leaf,
 			timestamp: new Date().toISOString(),
-			...fields,
 		};
+		// pi's key order: type, id, parentId, timestamp, then the entry's own fields.
+		for (const key in draft) {
+			if (key !== "type" && key !== "id" && key !== "parentId" && key !== "timestamp") entry[key] = draft[key];
+		}
 		this.#store.append(entry);
 		this.#tree.insert(entry);
 		this.#leaf = entry.id;
