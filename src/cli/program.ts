@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerEngineCommands } from "./engine.js";
 import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
+import { registerSandboxCommands } from "./sandbox.js";
+import { registerSessionCommands } from "./session.js";
 import { registerSessionsCommands } from "./sessions.js";
 import { registerTreeCommands } from "./tree.js";
 
@@ -16,6 +19,9 @@ export function createProgram(): Command {
 		.version(packageJson.version, "-V, --version")
 		.showHelpAfterError("(run grove --help for usage)")
 		.exitOverride();
+	registerEngineCommands(program);
+	registerSandboxCommands(program);
+	registerSessionCommands(program);
 	registerSessionsCommands(program);
 	registerTreeCommands(program);
 	return program;

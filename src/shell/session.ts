@@ -326,7 +326,9 @@ class ProtocolSession implements ShellSession {
 	}
 
 	#publish(stream: "stdout" | "stderr", bytes: Buffer, keep: boolean): void {
-		this.#publishText(stream, this.#text[stream].decode(bytes), keep);
+		// Decoding is most of the cost of a large output; skip it when no one would see the text.
+		if (!keep && this.#listeners.size === 0) this.#text[stream].skip(bytes);
+		else this.#publishText(stream, this.#text[stream].decode(bytes), keep);
 	}
 
 	#finish(running: Running, status: number): void {

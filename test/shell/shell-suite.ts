@@ -143,6 +143,25 @@ export function defineShellSuite(name: string, harness: ShellSuiteHarness): void
 				expect(text.endsWith("bbbend\n")).toBe(true);
 			}));
 
+		it("keeps memory bounded while a command prints far more than maxOutputBytes", () =>
+			withSession(async (session) => {
+				const before = process.memoryUsage();
+				let peak = 0;
+				const sampler = setInterval(() => {
+					const now = process.memoryUsage();
+					peak = Math.max(peak, now.arrayBuffers + now.heapUsed - before.arrayBuffers - before.heapUsed);
+				}, 5);
+				try {
+					const result = await session.sendAndWait("head -c 200000000 /dev/zero", { maxOutputBytes: 1000 });
+					expect(result).toMatchObject({ exitCode: 0, truncated: true });
+					expect(result.stdout).toHaveLength(1000);
+				} finally {
+					clearInterval(sampler);
+				}
+				// Keeping the output would take 200 MB; what is held at once stays a fraction of it.
+				expect(peak).toBeLessThan(100_000_000);
+			}));
+
 		it("runs concurrent sendAndWait calls one after another in call order", () =>
 			withSession(async (session) => {
 				await session.sendAndWait("order=");
