@@ -135,7 +135,15 @@ export class SessionTree {
 
 	/** Appends a message (pi's `AgentMessage`: user, assistant, toolResult, ...). */
 	addMessage(message: AgentMessage, parentId?: string): string {
-		return this.append({ type: "message", message }, parentId);
+		if (parentId !== undefined) this.#require(parentId);
+		// Built as a literal, not through append(): the hot path of a conversation.
+		return this.#add({
+			type: "message",
+			id: newEntryId((candidate) => this.#tree.has(candidate)),
+			parentId: parentId ?? this.#leaf,
+			timestamp: new Date().toISOString(),
+			message,
+		});
 	}
 
 	addModelChange(provider: string, modelId: string): string {
@@ -205,6 +213,10 @@ export class SessionTree {
 		for (const key in draft) {
 			if (key !== "type" && key !== "id" && key !== "parentId" && key !== "timestamp") entry[key] = draft[key];
 		}
+		return this.#add(entry);
+	}
+
+	#add(entry: SessionEntry): string {
 		this.#store.append(entry);
 		this.#tree.insert(entry);
 		this.#leaf = entry.id;
