@@ -1,9 +1,28 @@
 export { findSession, type ListOptions, listSessions, type SearchHit, searchSessions } from "./catalog.js";
 export {
+	type CompactionPlan,
+	type CutPoint,
+	DEFAULT_KEEP_RECENT_TOKENS,
+	estimateTokens,
+	findCutPoint,
+	type PathEntry,
+	planCompaction,
+} from "./compaction.js";
+export {
 	encodeCwd,
 	resolveStore,
 	type SessionStore,
 	type StoreOptions,
 } from "./layout.js";
 export { type SessionStats, statsOf, type TokenCounts } from "./stats.js";
+export {
+	commandSummarizer,
+	type EndpointOptions,
+	endpointFromEnv,
+	endpointSummarizer,
+	fixedSummarizer,
+	type Summarize,
+	summarizeBranch,
+	summarizeCompaction,
+} from "./summarizer.js";
 export type { SessionSummary } from "./summary.js";
