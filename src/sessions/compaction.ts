@@ -218,3 +218,25 @@ export function planCompaction(
 		previousSummary,
 	};
 }
+
+/**
+ * Tokens of a context: the last assistant message's reported usage (aborted and failed replies
+ * carry none worth trusting), plus estimates for the messages after it; all estimated when no
+ * message reports usage.
+ */
+export function contextTokens(messages: readonly unknown[]): number {
+	for (let index = messages.length - 1; index >= 0; index--) {
+		const message = messages[index] as Json;
+		if (message?.role !== "assistant" || message.stopReason === "aborted" || message.stopReason === "error")
+			continue;
+		const usage = message.usage as Json | undefined;
+		if (usage === undefined || usage === null) continue;
+		const number = (value: unknown) => (typeof value === "number" ? value : 0);
+		let tokens =
+			number(usage.totalTokens) ||
+			number(usage.input) + number(usage.output) + number(usage.cacheRead) + number(usage.cacheWrite);
+		for (const after of messages.slice(index + 1)) tokens += estimateTokens(after);
+		return tokens;
+	}
+	return messages.reduce<number>((sum, message) => sum + estimateTokens(message), 0);
+}
