@@ -223,9 +223,9 @@ export async function nameSession(store: SessionStore, reference: string, name: 
 	return summary.path;
 }
 
-function runTrash(path: string): Promise<"trash" | "missing" | "failed"> {
+function runTrash(path: string, env: NodeJS.ProcessEnv): Promise<"trash" | "missing" | "failed"> {
 	return new Promise((resolvePromise) => {
-		const child = spawn("trash", [path], { stdio: "ignore" });
+		const child = spawn("trash", [path], { stdio: "ignore", env });
 		child.on("error", (error: NodeJS.ErrnoException) =>
 			resolvePromise(error.code === "ENOENT" ? "missing" : "failed"),
 		);
@@ -236,17 +236,18 @@ function runTrash(path: string): Promise<"trash" | "missing" | "failed"> {
 /**
  * Deletes a session file: to the trash through the `trash` command when it is installed, else by
  * unlinking it. A session whose writer lock another live process holds is refused
- * (`SESSION_LOCKED`). Returns what was done.
+ * (`SESSION_LOCKED`). Returns what was done. `env` is where `trash` is looked up (default `process.env`).
  */
 export async function deleteSession(
 	store: SessionStore,
 	reference: string,
+	options: { env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ path: string; id: string; method: "trash" | "unlink" }> {
 	const summary = await findSession(store, reference);
 	// Taking the lock proves no live process is writing the session; it is held until the file is gone.
 	const tree = await SessionTree.open(summary.path, { lock: "exclusive", readOnly: true });
 	try {
-		const outcome = await runTrash(summary.path);
+		const outcome = await runTrash(summary.path, options.env ?? process.env);
 		if (outcome === "failed") {
 			throw new GroveError("COMMAND_FAILED", `\`trash ${summary.path}\` failed; the session is kept`, {
 				hint: "Check the trash command, or delete the file yourself",
