@@ -23,6 +23,7 @@ export {
 	type NewSessionFile,
 	nameSession,
 	newSession,
+	type OpenedSession,
 	openSession,
 	sessionFileName,
 } from "./operations.js";

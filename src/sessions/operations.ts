@@ -51,14 +51,22 @@ async function writeSessionFile(
 	await writeFileAtomic(path, `${lines.join("\n")}\n`);
 }
 
+/** An open session and the file it lives in. */
+export interface OpenedSession {
+	tree: SessionTree;
+	path: string;
+}
+
 /** Starts a new, empty session for `cwd` (default `process.cwd()`) in `store`. */
-export async function newSession(store: SessionStore, options: { cwd?: string } = {}): Promise<SessionTree> {
+export async function newSession(
+	store: SessionStore,
+	options: { cwd?: string } = {},
+): Promise<OpenedSession> {
 	const cwd = resolve(options.cwd ?? process.cwd());
 	const id = uuidv7();
-	const timestamp = new Date().toISOString();
-	const path = join(folderFor(store, cwd), sessionFileName(id, timestamp));
+	const path = join(folderFor(store, cwd), sessionFileName(id, new Date().toISOString()));
 	await mkdir(dirname(path), { recursive: true });
-	return SessionTree.create(path, { cwd, id });
+	return { tree: await SessionTree.create(path, { cwd, id }), path };
 }
 
 /**
@@ -68,10 +76,13 @@ export async function newSession(store: SessionStore, options: { cwd?: string } 
 export async function continueSession(
 	store: SessionStore,
 	options: { cwd?: string; lock?: "none" | "exclusive" } = {},
-): Promise<SessionTree | null> {
+): Promise<OpenedSession | null> {
 	const [latest] = await listSessions(store, { ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
 	if (latest === undefined) return null;
-	return SessionTree.open(latest.path, { ...(options.lock === undefined ? {} : { lock: options.lock }) });
+	const tree = await SessionTree.open(latest.path, {
+		...(options.lock === undefined ? {} : { lock: options.lock }),
+	});
+	return { tree, path: latest.path };
 }
 
 /** Opens a session by path or id prefix (see `findSession`). */

@@ -54,7 +54,7 @@ const toolResult = (id: string, time: number) =>
  * (s1 s2), a label on q2 and one on s1, named. `active` picks the leaf it is left on.
  */
 async function branchedSession(store: SessionStore, cwd: string, active: "main" | "side" = "main") {
-	const tree = await newSession(store, { cwd });
+	const { tree } = await newSession(store, { cwd });
 	const ids: Record<string, string> = {};
 	ids.q1 = tree.addMessage(userMessage("first question", 1000));
 	ids.a1 = tree.addMessage(assistantMessage("first answer", 2000) as AgentMessage);
@@ -86,10 +86,10 @@ describe("new, continue and open", () => {
 	test("new creates pi's file name in the directory's folder; continue opens the latest", async ({ dir }) => {
 		const store = storeIn(dir);
 		expect(await continueSession(store, { cwd: "/p" })).toBe(null);
-		const first = await newSession(store, { cwd: "/p" });
+		const { tree: first } = await newSession(store, { cwd: "/p" });
 		first.addMessage(userMessage("one", Date.UTC(2026, 0, 1)));
 		await first.close();
-		const second = await newSession(store, { cwd: "/p" });
+		const { tree: second, path: secondPath } = await newSession(store, { cwd: "/p" });
 		second.addMessage(userMessage("two", Date.UTC(2026, 0, 2)));
 		await second.close();
 		const [latest] = await listSessions(store, { cwd: "/p" });
@@ -97,9 +97,11 @@ describe("new, continue and open", () => {
 		expect(basename(latest?.path ?? "")).toMatch(
 			new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d-\\d{3}Z_${second.id}\\.jsonl$`),
 		);
+		expect(latest?.path).toBe(secondPath);
 		const continued = await continueSession(store, { cwd: "/p" });
-		expect(continued?.id).toBe(second.id);
-		await continued?.close();
+		expect(continued?.path).toBe(secondPath);
+		expect(continued?.tree.id).toBe(second.id);
+		await continued?.tree.close();
 		const opened = await openSession(store, first.id.slice(0, 34));
 		expect(opened.getMessages()).toEqual([userMessage("one", Date.UTC(2026, 0, 1))]);
 		await opened.close();
