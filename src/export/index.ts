@@ -1,3 +1,3 @@
 export { type PageEntry, renderSessionHtml, type SessionPage } from "./html.js";
-export { pageNodes, sessionHtml } from "./session-page.js";
+export { sessionHtml } from "./session-page.js";
 export { type ShareOptions, shareHtml } from "./share.js";

@@ -9,7 +9,7 @@ import { type PageEntry, renderSessionHtml, type SessionPage } from "./html.js";
  * except that the child leading to the active leaf comes first, as pi's `/tree` and export do.
  * The indent grows only where the tree branches, so a long linear conversation stays flat.
  */
-export function pageNodes(tree: SessionTree): SessionPage["nodes"] {
+function pageNodes(tree: SessionTree): SessionPage["nodes"] {
 	const onPath = new Set(tree.tree.pathIds(tree.activeLeaf));
 	const activeFirst = (nodes: TreeNode[]) =>
 		[...nodes].sort((a, b) => Number(onPath.has(b.entry.id)) - Number(onPath.has(a.entry.id)));

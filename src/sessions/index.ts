@@ -25,7 +25,6 @@ export {
 	newSession,
 	type OpenedSession,
 	openSession,
-	sessionFileName,
 } from "./operations.js";
 export { type SessionStats, statsOf, type TokenCounts } from "./stats.js";
 export {
@@ -35,7 +34,6 @@ export {
 	endpointSummarizer,
 	fixedSummarizer,
 	type Summarize,
-	summarizeBranch,
 	summarizeCompaction,
 } from "./summarizer.js";
 export type { SessionSummary } from "./summary.js";

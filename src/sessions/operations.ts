@@ -18,7 +18,7 @@ import { folderFor, type SessionStore } from "./layout.js";
 import { messageText } from "./summary.js";
 
 /** pi's file name for a session: `<ISO timestamp with : and . as ->_<id>.jsonl`. */
-export function sessionFileName(id: string, timestamp: string): string {
+function sessionFileName(id: string, timestamp: string): string {
 	return `${timestamp.replace(/[:.]/g, "-")}_${id}.jsonl`;
 }
 
