@@ -1,4 +1,23 @@
-export type { DiffEntry, Engine, FileStat, ImageId, RunResult, RunSpec, Sandbox } from "./engines/index.js";
+export {
+	applyChanges,
+	type DiffEntry,
+	type Engine,
+	type EngineInfo,
+	type ExecResult,
+	exportChanges,
+	type FileStat,
+	type GcOptions,
+	type GcResult,
+	type ImageId,
+	type ImageSource,
+	type Limits,
+	type OpenEngineOptions,
+	type OpenSandboxOptions,
+	openEngine,
+	type RunResult,
+	type RunSpec,
+	type Sandbox,
+} from "./engines/index.js";
 export {
 	GroveError,
 	type GroveErrorCode,
@@ -14,6 +33,26 @@ export {
 	sessionHtml,
 	shareHtml,
 } from "./export/index.js";
+export {
+	type AppliedChange,
+	type EngineOpener,
+	type KeySources,
+	type PendingFile,
+	type RunRecord,
+	randomSessionKey,
+	resolveProfile,
+	resolveSessionKey,
+	type SandboxSession,
+	type SandboxSessionSummary,
+	SandboxSessions,
+	type SandboxSessionsOptions,
+	type SandboxState,
+	type SessionHistory,
+	type SessionKey,
+	type SessionLog,
+	type SessionRunOptions,
+	type SessionRunResult,
+} from "./sandbox/index.js";
 export {
 	type Compaction,
 	type CompactionPlan,
@@ -67,6 +106,8 @@ export {
 	type AttachOptions,
 	attachShell,
 	type CommandResult,
+	type ExecOptions,
+	exec,
 	hostShellProcess,
 	type OpenShellOptions,
 	type OutputChunk,
@@ -77,6 +118,7 @@ export {
 	type ShellSession,
 	shellArgv,
 } from "./shell/index.js";
+export type { Branch, EntryKind, HistoryEntry } from "./store/index.js";
 export {
 	type AgentMessage,
 	asKnown,
@@ -119,3 +161,4 @@ export {
 	type UsageEntry,
 	uuidv7,
 } from "./tree/index.js";
+export { groveHome } from "./util/index.js";

@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerEngineCommands } from "./engine.js";
 import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
-import { registerSessionCommands } from "./session-commands.js";
+import { registerSandboxCommands } from "./sandbox.js";
+import { registerSessionCommands } from "./session.js";
+import { registerConversationCommands } from "./session-commands.js";
 import { registerSessionsCommands } from "./sessions.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -16,8 +19,11 @@ export function createProgram(): Command {
 		.version(packageJson.version, "-V, --version")
 		.showHelpAfterError("(run grove --help for usage)")
 		.exitOverride();
-	registerSessionsCommands(program);
+	registerEngineCommands(program);
+	registerSandboxCommands(program);
 	registerSessionCommands(program);
+	registerSessionsCommands(program);
+	registerConversationCommands(program);
 	return program;
 }
 

@@ -115,7 +115,7 @@ function parseTokens(value: string): number {
 }
 
 /** `grove continue`, `open`, `new`, `fork`, `clone`, `name`, `info`, `delete`, `import`, `export`, `share`, `compact`. */
-export function registerSessionCommands(program: Command): void {
+export function registerConversationCommands(program: Command): void {
 	const command = (name: string, description: string) =>
 		withStoreOptions(program.command(name).description(description).addOption(formatOption()));
 
