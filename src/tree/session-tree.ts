@@ -211,7 +211,8 @@ export class SessionTree {
 		};
 		// pi's key order: type, id, parentId, timestamp, then the entry's own fields.
 		for (const key in draft) {
-			if (key !== "type" && key !== "id" && key !== "parentId" && key !== "timestamp") entry[key] = draft[key];
+			if (key !== "type" && key !== "id" && key !== "parentId" && key !== "timestamp")
+				entry[key] = draft[key];
 		}
 		return this.#add(entry);
 	}
