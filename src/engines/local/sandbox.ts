@@ -57,6 +57,7 @@ export class LocalSandbox implements Sandbox {
 			launched = launch({
 				tools: engaged.tools,
 				storeRoot: engaged.store.root,
+				devices: engaged.devices,
 				workName: work.name,
 				lowers: record.layers.map((id) => engaged.store.layerPath(id)),
 				host: record.base === "host",
