@@ -79,6 +79,7 @@ const contenders = {
 };
 
 async function measure(contender, engine, image, shell) {
+	await contenders[contender](engine, image, shell); // warm-up, not counted
 	const times = [];
 	for (let run = 0; run < RUNS; run++) times.push(await contenders[contender](engine, image, shell));
 	return p50(times);
