@@ -7,8 +7,8 @@ import type { Cgroup } from "./cgroup.js";
 import type { Tools } from "./tools.js";
 
 /**
- * The sandbox's first process (pid 1 in its new mount/pid/uts/ipc(/net) namespaces), in Perl
- * because it makes its syscalls itself: no program has to be found once it has pivoted into an
+ * The sandbox's first process (pid 1 in its new mount/pid/uts/ipc(/net) namespaces, which it
+ * makes itself), in Perl because it makes its syscalls itself: no program has to be found once it has pivoted into an
  * image that may hold nothing but the command, and one process instead of a dozen keeps a run
  * cheap. In order it:
  * - joins the run's cgroups (before anything could fork);
@@ -25,10 +25,25 @@ import type { Tools } from "./tools.js";
  */
 const setupScript = String.raw`use strict;
 my ($store, $run, $lowers, $host, $hide, $network, $mode, $cwd, $pause, $sys, $cgroups, @argv) = @ARGV;
-my ($SYS_mount, $SYS_umount2, $SYS_pivot_root, $SYS_sethostname, $SYS_mknodat) = split(/,/, $sys);
+my ($SYS_mount, $SYS_umount2, $SYS_pivot_root, $SYS_sethostname, $SYS_mknodat, $SYS_unshare) = split(/,/, $sys);
 open(my $status, ">&=", 3) or die "fd 3: $!\n";
 $status->autoflush(1);
 $SIG{__DIE__} = sub { print $status $_[0]; exit 125; };
+# New namespaces; the pid namespace takes effect for the child, which becomes its pid 1. This
+# process stays outside, waits, and ends the way the child did.
+my $namespaces = 0x00020000 | 0x04000000 | 0x08000000 | 0x20000000 | ($network ? 0 : 0x40000000);
+syscall($SYS_unshare + 0, $namespaces) == 0 or die "unshare: $!\n";
+my $first = fork();
+die "fork: $!\n" unless defined $first;
+if ($first) {
+	close($status);
+	waitpid($first, 0);
+	my $ended = $?;
+	if ($ended & 127) { $SIG{$_} = "DEFAULT" for keys %SIG; kill($ended & 127, $$); }
+	exit($ended >> 8);
+}
+my ($none, $slash) = ("none", "/");
+syscall($SYS_mount + 0, $none, $slash, 0, 16384 | 262144, 0) == 0 or die "make / private: $!\n";
 for my $file (split(/:/, $cgroups)) {
 	open(my $join, ">", $file) or die "cgroup $file: $!\n";
 	print $join "0\n";
@@ -121,10 +136,10 @@ while (1) {
 exit 125;
 `;
 
-/** Syscall numbers the setup script needs: mount, umount2, pivot_root, sethostname, mknodat. */
+/** Syscall numbers the setup script needs: mount, umount2, pivot_root, sethostname, mknodat, unshare. */
 const syscalls: Partial<Record<string, string>> = {
-	x64: "165,166,155,170,259",
-	arm64: "40,39,41,161,33",
+	x64: "165,166,155,170,259,272",
+	arm64: "40,39,41,161,33,97",
 };
 
 /** Puts itself into the cgroups named by its first two arguments (empty: none), then execs the rest. */
@@ -193,14 +208,9 @@ export function launch(options: LaunchOptions): Launched {
 			hint: 'use openEngine({ kind: "docker" })',
 		});
 	}
-	const flags = ["--mount", "--uts", "--ipc", "--pid", "--fork", "--kill-child", "--propagation", "private"];
-	if (!options.network) flags.push("--net");
 	const child = spawn(
-		options.tools.unshare,
+		options.tools.perl,
 		[
-			...flags,
-			"--",
-			options.tools.perl,
 			"-e",
 			setupScript,
 			options.storeRoot,
