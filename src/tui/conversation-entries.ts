@@ -1,4 +1,5 @@
 import type { EntryDescription, NavigatorEntry, NavigatorSource } from "./navigator-model.js";
+import { homeShortened } from "./text.js";
 
 /**
  * A conversation entry as the navigator reads it: pi's entry types, read structurally so an entry
@@ -25,11 +26,6 @@ function textOf(content: unknown): string {
 			text += field(block, "text");
 	}
 	return text;
-}
-
-function homeShortened(path: string): string {
-	const home = process.env.HOME;
-	return home && path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
 }
 
 /** A tool call in a few words, as pi's navigator shows it: `[read: ~/src/a.ts:10-20]`. */

@@ -8,6 +8,7 @@ import {
 } from "@mariozechner/pi-tui";
 import chalk from "chalk";
 import type { NavigatorEntry, NavigatorModel, NavigatorRow } from "./navigator-model.js";
+import { isPrintable, messageOf } from "./text.js";
 
 /** What to do about the branch being left when the leaf moves elsewhere. */
 export type SummaryChoice = { kind: "none" } | { kind: "summarize"; instructions: string | undefined };
@@ -221,9 +222,7 @@ export class NavigatorView<E extends NavigatorEntry> implements Component, Focus
 				(error: unknown) => {
 					this.#busy = false;
 					this.#mode = { kind: "browse" };
-					this.#status = chalk.red(
-						`Label not saved: ${error instanceof Error ? error.message : String(error)}`,
-					);
+					this.#status = chalk.red(`Label not saved: ${messageOf(error)}`);
 					this.#options.requestRender();
 				},
 			);
@@ -277,16 +276,6 @@ export class NavigatorView<E extends NavigatorEntry> implements Component, Focus
 		this.#finished = true;
 		this.#options.done(outcome);
 	}
-}
-
-/** Text a key press types into the search: no control characters, no escape sequences. */
-function isPrintable(data: string): boolean {
-	if (data.length === 0) return false;
-	for (const char of data) {
-		const code = char.codePointAt(0) as number;
-		if (code < 32 || code === 0x7f || (code >= 0x80 && code <= 0x9f)) return false;
-	}
-	return true;
 }
 
 /** A label's time: `14:05` today, `3/9 14:05` this year, `25/3/9 14:05` before. */
