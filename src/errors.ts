@@ -23,7 +23,9 @@ export type GroveErrorCode =
 	/** An operation was cancelled through its AbortSignal. */
 	| "ABORTED"
 	/** An unexpected failure while reading or writing files. */
-	| "IO_ERROR";
+	| "IO_ERROR"
+	/** A program grove runs for the user (`gh`, a summarizer command or endpoint) failed. */
+	| "COMMAND_FAILED";
 
 const marker = Symbol.for("grove.error");
 

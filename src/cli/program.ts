@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
+import { registerSessionsCommands } from "./sessions.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
 	version: string;
@@ -14,6 +15,7 @@ export function createProgram(): Command {
 		.version(packageJson.version, "-V, --version")
 		.showHelpAfterError("(run grove --help for usage)")
 		.exitOverride();
+	registerSessionsCommands(program);
 	return program;
 }
 
