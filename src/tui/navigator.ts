@@ -34,6 +34,9 @@ export function runNavigator<E extends NavigatorEntry>(
 	const model = new NavigatorModel(options.source, options.describe, {
 		...(options.filter === undefined ? {} : { filter: options.filter }),
 	});
+	// Writing a label appends an entry and may move the source's leaf onto it; the entry the user
+	// stands on is still the one the navigator opened at.
+	const leafAtStart = options.source.leafId;
 	let finish: (outcome: NavigatorOutcome<E>) => void = () => {};
 	const finished = new Promise<NavigatorOutcome<E>>((resolve) => {
 		finish = resolve;
@@ -45,7 +48,7 @@ export function runNavigator<E extends NavigatorEntry>(
 				title: options.title,
 				height: () => tui.terminal.rows,
 				setLabel: options.setLabel,
-				isCurrent: (entry) => entry.id === options.source.leafId,
+				isCurrent: (entry) => entry.id === leafAtStart,
 				leavesBranch: options.leavesBranch,
 				done: finish,
 				requestRender: () => tui.requestRender(),
