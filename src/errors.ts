@@ -16,6 +16,8 @@ export type GroveErrorCode =
 	| "SESSION_LOCKED"
 	/** The session or sandbox was opened read-only or has been closed. */
 	| "READ_ONLY"
+	/** The shell session was closed, or its shell exited; open a new one. */
+	| "SESSION_CLOSED"
 	/** The operation needs something this machine does not have (root, overlayfs, an engine). */
 	| "UNSUPPORTED"
 	/** An operation did not finish in the time it was given. */
@@ -45,6 +47,26 @@ export class GroveError extends Error {
 		this.name = "GroveError";
 		this.code = code;
 		this.hint = options.hint;
+	}
+}
+
+/** `SESSION_LOCKED`: another live process holds the exclusive writer lock of the session at `path`. */
+export class SessionLockedError extends GroveError {
+	readonly path: string;
+	/** The process holding the lock; null when its lock file could not be read. */
+	readonly holderPid: number | null;
+
+	constructor(path: string, holderPid: number | null) {
+		super(
+			"SESSION_LOCKED",
+			`${path} is locked by ${holderPid === null ? "another process" : `process ${holderPid}`}`,
+			{
+				hint: "close the other grove or pi process writing this session, or open it without the lock to read it",
+			},
+		);
+		this.name = "SessionLockedError";
+		this.path = path;
+		this.holderPid = holderPid;
 	}
 }
 

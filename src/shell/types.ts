@@ -3,18 +3,31 @@ import type { Readable, Writable } from "node:stream";
 /**
  * A running shell process, whatever runs it: a host child process, a process inside a local-engine
  * sandbox, or an exec stream of a Docker/Podman container. The shell protocol in this module needs
- * only this, so every transport reuses it unchanged.
+ * only this, so every transport reuses it unchanged (`attachShell(process)`).
+ *
+ * The shell must be the one `shellArgv()` starts: bash `--norc --noprofile --noediting -i`, else
+ * `sh -i`, without a terminal, with stdin, stdout and stderr as three separate pipes (a Docker exec
+ * stream must be demultiplexed, never a TTY).
  */
 export interface ShellProcess {
 	readonly stdin: Writable;
 	readonly stdout: Readable;
 	readonly stderr: Readable;
 	/**
-	 * Sends SIGINT, SIGTERM or SIGKILL to the shell's foreground job (`"job"`: the process group the
-	 * protocol started the current command in) or to everything the shell started (`"all"`).
+	 * Delivers a signal; never throws because the shell is already gone.
+	 * - `("job", "SIGINT")`: Ctrl-C. To the shell's process group, the shell included: the
+	 *   interactive shell abandons the running command line, its foreground processes get SIGINT,
+	 *   background jobs ignore it. Inside a container: `kill -INT -- -PGID` of the shell's group.
+	 * - `("job", "SIGTERM" | "SIGKILL")`: to every process the shell started (its descendants), not
+	 *   to the shell.
+	 * - `("all", signal)`: to the shell, its process group and every descendant; the protocol sends
+	 *   `("all", "SIGKILL")` when the session closes.
 	 */
 	signal(target: "job" | "all", signal: "SIGINT" | "SIGTERM" | "SIGKILL"): void;
-	/** Resolves once the shell has exited, with its exit code (or null when a signal ended it). */
+	/**
+	 * Resolves once the shell has exited, with its exit status (`exit 3` gives 3); a transport that
+	 * knows the signal that ended it gives 128+N, else null (reported as 137).
+	 */
 	readonly exited: Promise<number | null>;
 }
 
