@@ -12,7 +12,7 @@ import { TUI } from "@mariozechner/pi-tui";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { SessionTree } = await import(join(root, "dist/tree/index.js"));
 const { conversationSource } = await import(join(root, "dist/tui/conversation.js"));
-const { describeConversationEntry } = await import(join(root, "dist/tui/conversation-entries.js"));
+const { conversationEntries } = await import(join(root, "dist/tui/conversation-entries.js"));
 const { NavigatorModel } = await import(join(root, "dist/tui/navigator-model.js"));
 const { NavigatorView } = await import(join(root, "dist/tui/navigator-view.js"));
 
@@ -50,7 +50,8 @@ class HeadlessTerminal {
 	setProgress() {}
 }
 
-const text = (length, seed) => `${seed} `.repeat(Math.ceil(length / (String(seed).length + 1))).slice(0, length);
+const text = (length, seed) =>
+	`${seed} `.repeat(Math.ceil(length / (String(seed).length + 1))).slice(0, length);
 
 /** Per turn, as the tree benchmark: a user message, a tool call, a 2 KB result, a reply; a side branch every 25 turns, a label every 50. */
 function generate(path) {
@@ -59,17 +60,53 @@ function generate(path) {
 	let turn = 0;
 	while (manager.getEntries().length < ENTRIES) {
 		turn++;
-		const usage = { input: 900, output: 120, cacheRead: 0, cacheWrite: 0, totalTokens: 1020, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
-		const base = { api: "openai-completions", provider: "bench", model: "bench-model", usage, timestamp: Date.now() };
+		const usage = {
+			input: 900,
+			output: 120,
+			cacheRead: 0,
+			cacheWrite: 0,
+			totalTokens: 1020,
+			cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+		};
+		const base = {
+			api: "openai-completions",
+			provider: "bench",
+			model: "bench-model",
+			usage,
+			timestamp: Date.now(),
+		};
 		if (turn % 25 === 0) {
 			const branch = manager.getBranch();
 			const back = branch[Math.max(0, branch.length - 9)];
 			if (back) manager.branch(back.id);
 		}
-		const userId = manager.appendMessage({ role: "user", content: text(190, `question ${turn}`), timestamp: Date.now() });
-		manager.appendMessage({ ...base, role: "assistant", content: [{ type: "toolCall", id: `call-${turn}`, name: "read", arguments: { path: `/src/file-${turn}.ts` } }], stopReason: "toolUse" });
-		manager.appendMessage({ role: "toolResult", toolCallId: `call-${turn}`, toolName: "read", content: [{ type: "text", text: text(2048, `line ${turn}`) }], isError: false, timestamp: Date.now() });
-		manager.appendMessage({ ...base, role: "assistant", content: [{ type: "text", text: text(400, `answer ${turn}`) }], stopReason: "stop" });
+		const userId = manager.appendMessage({
+			role: "user",
+			content: text(190, `question ${turn}`),
+			timestamp: Date.now(),
+		});
+		manager.appendMessage({
+			...base,
+			role: "assistant",
+			content: [
+				{ type: "toolCall", id: `call-${turn}`, name: "read", arguments: { path: `/src/file-${turn}.ts` } },
+			],
+			stopReason: "toolUse",
+		});
+		manager.appendMessage({
+			role: "toolResult",
+			toolCallId: `call-${turn}`,
+			toolName: "read",
+			content: [{ type: "text", text: text(2048, `line ${turn}`) }],
+			isError: false,
+			timestamp: Date.now(),
+		});
+		manager.appendMessage({
+			...base,
+			role: "assistant",
+			content: [{ type: "text", text: text(400, `answer ${turn}`) }],
+			stopReason: "stop",
+		});
 		if (turn % 50 === 0) manager.appendLabelChange(userId, `turn-${turn}`);
 	}
 	renameSync(manager.getSessionFile(), path);
@@ -104,7 +141,12 @@ async function measure(open) {
 			walks.push(performance.now() - walkStart);
 		}
 	}
-	return { firstScreenMs, moves: stats(moves), walks: walks.length > 0 ? stats(walks) : null, bytes: terminal.bytes };
+	return {
+		firstScreenMs,
+		moves: stats(moves),
+		walks: walks.length > 0 ? stats(walks) : null,
+		bytes: terminal.bytes,
+	};
 }
 
 const file = join(root, ".bench-data", `tui-${ENTRIES}.jsonl`);
@@ -115,7 +157,7 @@ if (!existsSync(file)) {
 
 const grove = await measure(async () => {
 	const session = await SessionTree.open(file, { readOnly: true });
-	const model = new NavigatorModel(conversationSource(session), describeConversationEntry);
+	const model = new NavigatorModel(conversationSource(session), conversationEntries);
 	const view = new NavigatorView({
 		model,
 		title: "bench",
@@ -146,10 +188,30 @@ const pi = await measure(async () => {
 const ms = (value) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
 const rows = [
 	["", "grove", "pi 0.73.1", "pi / grove"],
-	["first screen", ms(grove.firstScreenMs), ms(pi.firstScreenMs), `${(pi.firstScreenMs / grove.firstScreenMs).toFixed(1)}×`],
-	["move + redraw, mean", ms(grove.moves.mean), ms(pi.moves.mean), `${(pi.moves.mean / grove.moves.mean).toFixed(1)}×`],
-	["move + redraw, p50", ms(grove.moves.p50), ms(pi.moves.p50), `${(pi.moves.p50 / grove.moves.p50).toFixed(1)}×`],
-	["move + redraw, max", ms(grove.moves.max), ms(pi.moves.max), `${(pi.moves.max / grove.moves.max).toFixed(1)}×`],
+	[
+		"first screen",
+		ms(grove.firstScreenMs),
+		ms(pi.firstScreenMs),
+		`${(pi.firstScreenMs / grove.firstScreenMs).toFixed(1)}×`,
+	],
+	[
+		"move + redraw, mean",
+		ms(grove.moves.mean),
+		ms(pi.moves.mean),
+		`${(pi.moves.mean / grove.moves.mean).toFixed(1)}×`,
+	],
+	[
+		"move + redraw, p50",
+		ms(grove.moves.p50),
+		ms(pi.moves.p50),
+		`${(pi.moves.p50 / grove.moves.p50).toFixed(1)}×`,
+	],
+	[
+		"move + redraw, max",
+		ms(grove.moves.max),
+		ms(pi.moves.max),
+		`${(pi.moves.max / grove.moves.max).toFixed(1)}×`,
+	],
 	["pi path walk (getBranch), mean", "—", ms(pi.walks.mean), ""],
 	[
 		"move + path walk, mean",
@@ -160,7 +222,13 @@ const rows = [
 ];
 const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
 console.log(`${ENTRIES} entries, ${MOVES} moves, ${COLUMNS}×${ROWS} headless terminal\n`);
-for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd());
+for (const row of rows)
+	console.log(
+		row
+			.map((cell, column) => cell.padEnd(widths[column]))
+			.join("  ")
+			.trimEnd(),
+	);
 console.log(
 	`\ntargets: first screen < 1000 ms (${grove.firstScreenMs < 1000 ? "met" : "MISSED"}), move < 16 ms (${grove.moves.max < 16 ? "met" : grove.moves.mean < 16 ? "met on average" : "MISSED"})`,
 );

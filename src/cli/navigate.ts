@@ -17,7 +17,8 @@ export interface NavigateFlags {
 export function startingFilter(flag: string | undefined, setting: unknown): FilterMode {
 	const chosen = flag ?? setting;
 	if (chosen === undefined) return "default";
-	if (typeof chosen === "string" && (FILTER_MODES as readonly string[]).includes(chosen)) return chosen as FilterMode;
+	if (typeof chosen === "string" && (FILTER_MODES as readonly string[]).includes(chosen))
+		return chosen as FilterMode;
 	throw new GroveError("INVALID_ARGUMENT", `unknown tree filter ${JSON.stringify(chosen)}`, {
 		hint: `use one of ${FILTER_MODES.join(", ")}`,
 	});
@@ -62,7 +63,8 @@ export async function navigateSessionFile(
 		});
 		if (result.kind === "cancelled") return;
 		const where = result.leafId === null ? "the start (an empty conversation)" : result.leafId;
-		if (result.summaryId !== undefined) console.log(`Summarized the branch left behind in ${result.summaryId}.`);
+		if (result.summaryId !== undefined)
+			console.log(`Summarized the branch left behind in ${result.summaryId}.`);
 		if (result.messageText === undefined) {
 			console.log(`Moved to ${where}.`);
 			return;
@@ -76,7 +78,11 @@ export async function navigateSessionFile(
 			console.log(`Moved to ${where}. The edited message was empty, so nothing was appended.`);
 			return;
 		}
-		const id = session.addMessage({ role: "user", content: [{ type: "text", text: edited }], timestamp: Date.now() });
+		const id = session.addMessage({
+			role: "user",
+			content: [{ type: "text", text: edited }],
+			timestamp: Date.now(),
+		});
 		console.log(`Moved to ${where} and appended the edited message as ${id}, starting a new branch.`);
 	} finally {
 		await session.close();

@@ -1,4 +1,4 @@
-import type { EntryDescription, NavigatorEntry, NavigatorSource } from "./navigator-model.js";
+import type { Describe, EntryClass, NavigatorEntry, NavigatorSource } from "./navigator-model.js";
 import { homeShortened } from "./text.js";
 
 /**
@@ -16,14 +16,18 @@ const field = (value: unknown, name: string): unknown =>
 
 const oneLine = (text: string) => text.replace(/\s+/g, " ").trim();
 
-/** The text blocks of a message's `content` (a string, or an array of blocks). */
-function textOf(content: unknown): string {
-	if (typeof content === "string") return content;
+/** How much of an entry's text the navigator shows and searches; a screen line is shorter. */
+const TEXT_CHARS = 512;
+
+/** The text blocks of a message's `content` (a string, or an array of blocks), cut at `limit`. */
+function textOf(content: unknown, limit = TEXT_CHARS): string {
+	if (typeof content === "string") return content.slice(0, limit);
 	if (!Array.isArray(content)) return "";
 	let text = "";
 	for (const block of content) {
 		if (field(block, "type") === "text" && typeof field(block, "text") === "string")
 			text += field(block, "text");
+		if (text.length >= limit) return text.slice(0, limit);
 	}
 	return text;
 }
@@ -91,49 +95,41 @@ function describeMessage<E extends ConversationEntry>(
 	entry: E,
 	message: unknown,
 	source: NavigatorSource<E>,
-): EntryDescription {
+): string {
 	const role = String(field(message, "role"));
 	const content = field(message, "content");
 	switch (role) {
 		case "user":
-			return { kind: "user", text: `user: ${oneLine(textOf(content))}`, quiet: false };
+			return `user: ${oneLine(textOf(content))}`;
 		case "assistant": {
 			const text = oneLine(textOf(content));
-			if (text) return { kind: "assistant", text: `assistant: ${text}`, quiet: false };
+			if (text) return `assistant: ${text}`;
 			const stopReason = field(message, "stopReason");
 			const error = field(message, "errorMessage");
-			if (stopReason === "aborted") return { kind: "assistant", text: "assistant: (aborted)", quiet: false };
-			if (typeof error === "string")
-				return { kind: "assistant", text: `assistant: ${oneLine(error)}`, quiet: false };
+			if (stopReason === "aborted") return "assistant: (aborted)";
+			if (typeof error === "string") return `assistant: ${oneLine(error)}`;
 			// Only tool calls: the results below it already say what was called.
 			const calls = Array.isArray(content)
 				? content
 						.filter((block) => field(block, "type") === "toolCall")
 						.map((block) => toolCallText(String(field(block, "name")), field(block, "arguments")))
 				: [];
-			return { kind: "assistant", text: `assistant: ${calls.join(" ") || "(no content)"}`, quiet: true };
+			return `assistant: ${calls.join(" ") || "(no content)"}`;
 		}
 		case "toolResult": {
 			const call = toolCallOf(entry, field(message, "toolCallId"), source);
 			const name = field(message, "toolName");
-			return { kind: "tool", text: call ?? `[${typeof name === "string" ? name : "tool"}]`, quiet: false };
+			return call ?? `[${typeof name === "string" ? name : "tool"}]`;
 		}
 		case "bashExecution":
-			return {
-				kind: "other",
-				text: `[bash]: ${oneLine(String(field(message, "command") ?? ""))}`,
-				quiet: false,
-			};
+			return `[bash]: ${oneLine(String(field(message, "command") ?? ""))}`;
 		default:
-			return { kind: "other", text: `[${role}]: ${oneLine(textOf(content))}`.trimEnd(), quiet: false };
+			return `[${role}]: ${oneLine(textOf(content))}`.trimEnd();
 	}
 }
 
-/** Describes a conversation entry for the navigator, the way pi's `/tree` does. */
-export function describeConversationEntry<E extends ConversationEntry>(
-	entry: E,
-	source: NavigatorSource<E>,
-): EntryDescription {
+/** A conversation entry in one line, the way pi's `/tree` shows it. */
+function entryText<E extends ConversationEntry>(entry: E, source: NavigatorSource<E>): string {
 	const text = (name: string) => {
 		const value = field(entry, name);
 		return typeof value === "string" ? oneLine(value) : "";
@@ -142,36 +138,75 @@ export function describeConversationEntry<E extends ConversationEntry>(
 		case "message":
 			return describeMessage(entry, field(entry, "message"), source);
 		case "custom_message":
-			return {
-				kind: "other",
-				text: `[${text("customType")}]: ${oneLine(textOf(field(entry, "content")))}`,
-				quiet: false,
-			};
+			return `[${text("customType")}]: ${oneLine(textOf(field(entry, "content")))}`;
 		case "compaction": {
 			const tokens = field(entry, "tokensBefore");
 			const thousands = typeof tokens === "number" ? `${Math.round(tokens / 1000)}k tokens` : "";
-			return { kind: "other", text: `[compaction: ${thousands}] ${text("summary")}`.trimEnd(), quiet: false };
+			return `[compaction: ${thousands}] ${text("summary")}`.trimEnd();
 		}
 		case "branch_summary":
-			return { kind: "other", text: `[branch summary]: ${text("summary")}`, quiet: false };
+			return `[branch summary]: ${text("summary")}`;
 		case "model_change":
-			return { kind: "setting", text: `[model: ${text("modelId")}]`, quiet: false };
+			return `[model: ${text("modelId")}]`;
 		case "thinking_level_change":
-			return { kind: "setting", text: `[thinking: ${text("thinkingLevel")}]`, quiet: false };
+			return `[thinking: ${text("thinkingLevel")}]`;
 		case "custom":
-			return { kind: "setting", text: `[custom: ${text("customType")}]`, quiet: false };
+			return `[custom: ${text("customType")}]`;
 		case "label":
-			return { kind: "setting", text: `[label: ${text("label") || "(cleared)"}]`, quiet: false };
+			return `[label: ${text("label") || "(cleared)"}]`;
 		case "session_info":
-			return { kind: "setting", text: `[title: ${text("name") || "empty"}]`, quiet: false };
+			return `[title: ${text("name") || "empty"}]`;
 		default:
-			return { kind: "other", text: `[${entry.type}]`, quiet: false };
+			return `[${entry.type}]`;
 	}
 }
+
+function hasText(content: unknown): boolean {
+	if (typeof content === "string") return content.trim() !== "";
+	if (!Array.isArray(content)) return false;
+	return content.some(
+		(block) => field(block, "type") === "text" && String(field(block, "text") ?? "").trim() !== "",
+	);
+}
+
+function classify(entry: ConversationEntry): EntryClass {
+	switch (entry.type) {
+		case "message": {
+			const message = field(entry, "message");
+			switch (field(message, "role")) {
+				case "user":
+					return { kind: "user", quiet: false };
+				case "assistant": {
+					// Only tool calls: the results below it already say what was called.
+					const quiet =
+						!hasText(field(message, "content")) &&
+						field(message, "stopReason") !== "aborted" &&
+						typeof field(message, "errorMessage") !== "string";
+					return { kind: "assistant", quiet };
+				}
+				case "toolResult":
+					return { kind: "tool", quiet: false };
+				default:
+					return { kind: "other", quiet: false };
+			}
+		}
+		case "model_change":
+		case "thinking_level_change":
+		case "custom":
+		case "label":
+		case "session_info":
+			return { kind: "setting", quiet: false };
+		default:
+			return { kind: "other", quiet: false };
+	}
+}
+
+/** Conversation entries as the navigator shows them, the way pi's `/tree` does. */
+export const conversationEntries: Describe<ConversationEntry> = { classify, text: entryText };
 
 /** The text of a user message entry, or null when `entry` is not one. */
 export function userMessageText(entry: ConversationEntry): string | null {
 	const message = field(entry, "message");
 	if (entry.type !== "message" || field(message, "role") !== "user") return null;
-	return textOf(field(message, "content"));
+	return textOf(field(message, "content"), Number.POSITIVE_INFINITY);
 }

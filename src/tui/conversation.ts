@@ -1,6 +1,6 @@
 import type { Terminal } from "@mariozechner/pi-tui";
 import type { SessionEntry, SessionTree } from "../tree/index.js";
-import { describeConversationEntry, userMessageText } from "./conversation-entries.js";
+import { conversationEntries, userMessageText } from "./conversation-entries.js";
 import { runNavigator } from "./navigator.js";
 import type { FilterMode, NavigatorSource } from "./navigator-model.js";
 
@@ -51,7 +51,9 @@ export function conversationSource(session: SessionTree): NavigatorSource<Sessio
  */
 function targetOf(entry: SessionEntry): { leafId: string | null; messageText: string | undefined } {
 	const text = userMessageText(entry);
-	return text === null ? { leafId: entry.id, messageText: undefined } : { leafId: entry.parentId, messageText: text };
+	return text === null
+		? { leafId: entry.id, messageText: undefined }
+		: { leafId: entry.parentId, messageText: text };
 }
 
 /** Entries on the path to `from` that are not on the path to `to`: what a move from `from` to `to` leaves behind. */
@@ -70,9 +72,9 @@ export async function navigateConversation(
 	options: ConversationNavigatorOptions,
 ): Promise<ConversationNavigation> {
 	const { summarize } = options;
-	const outcome = await runNavigator({
+	const outcome = await runNavigator<SessionEntry>({
 		source: conversationSource(session),
-		describe: describeConversationEntry,
+		describe: conversationEntries,
 		title: options.title,
 		...(options.filter === undefined ? {} : { filter: options.filter }),
 		...(options.terminal === undefined ? {} : { terminal: options.terminal }),

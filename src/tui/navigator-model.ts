@@ -36,16 +36,27 @@ export interface NavigatorSource<E extends NavigatorEntry> {
  */
 export type EntryKind = "user" | "assistant" | "tool" | "setting" | "other";
 
-/** One entry as the navigator shows it. */
-export interface EntryDescription {
+/** How the filters see an entry. */
+export interface EntryClass {
 	kind: EntryKind;
-	/** One line of text; the view truncates it to the screen. */
-	text: string;
 	/** Hidden in every filter but `all` (an assistant message with only tool calls, for example). */
 	quiet: boolean;
 }
 
-export type Describe<E extends NavigatorEntry> = (entry: E, source: NavigatorSource<E>) => EntryDescription;
+/**
+ * How a kind of session's entries are shown. `classify` runs on every entry when a filter is
+ * applied, so it must be cheap; `text` runs only for the rows on screen (and for a search).
+ */
+export interface Describe<E extends NavigatorEntry> {
+	classify(entry: E): EntryClass;
+	/** One line of text; the view truncates it to the screen. */
+	text(entry: E, source: NavigatorSource<E>): string;
+}
+
+/** One entry as the navigator shows it. */
+export interface EntryDescription extends EntryClass {
+	text: string;
+}
 
 /** The filters Ctrl+O cycles through, in order. */
 export const FILTER_MODES = ["default", "no-tools", "user-only", "labeled-only", "all"] as const;
@@ -78,6 +89,12 @@ interface Gutter {
 
 const NO_GUTTERS: readonly Gutter[] = [];
 
+const CONNECTOR = 1;
+const LAST = 2;
+
+const KINDS: readonly EntryKind[] = ["user", "assistant", "tool", "setting", "other"];
+const QUIET = 0x80;
+
 /** How far text is searched into an entry; long tool output is not worth holding twice. */
 const SEARCH_TEXT_CHARS = 1000;
 
@@ -89,7 +106,9 @@ export class NavigatorModel<E extends NavigatorEntry> {
 	/** Index in `nodes` of each entry's parent, -1 for a root. */
 	private readonly parents: Int32Array;
 	private readonly indexById = new Map<string, number>();
-	private readonly descriptions: (EntryDescription | undefined)[];
+	/** Each entry's `EntryClass` packed in a byte (kind index, plus `QUIET`); 0 until classified. */
+	private readonly classes: Uint8Array;
+	private readonly texts: (string | undefined)[];
 	private readonly searchTexts: (string | undefined)[];
 	private activePath = new Set<number>();
 	private leafIndex = -1;
@@ -101,13 +120,18 @@ export class NavigatorModel<E extends NavigatorEntry> {
 
 	/** Indexes into `nodes` of the rows shown, in order. */
 	private rows: number[] = [];
-	private rowOf = new Map<number, number>();
+	/** Row of each entry, -1 when not shown. */
+	private rowOf = new Int32Array(0);
+	/** Nearest shown ancestor of each entry, -1 for none. */
 	private visibleParent = new Int32Array(0);
-	private visibleChildren = new Map<number, number[]>();
-	private layout = new Map<
-		number,
-		{ indent: number; connector: boolean; last: boolean; gutters: readonly Gutter[] }
-	>();
+	/** Shown children of each shown entry: how many, the first, and each one's next sibling. */
+	private childCount = new Int32Array(0);
+	private firstChild = new Int32Array(0);
+	private nextSibling = new Int32Array(0);
+	/** How each row is drawn: its indentation, `CONNECTOR` and `LAST` flags, and gutters. */
+	private indents = new Int32Array(0);
+	private flags = new Uint8Array(0);
+	private gutters: (readonly Gutter[])[] = [];
 	private multipleRoots = false;
 	private cursor = 0;
 	/**
@@ -127,13 +151,15 @@ export class NavigatorModel<E extends NavigatorEntry> {
 			leafAncestors.add(id);
 			id = source.get(id)?.parentId ?? null;
 		}
-		const holdingLeafFirst = (entries: readonly E[]) => {
+		const holdingLeafFirst = (entries: readonly E[], parentOnPath: boolean) => {
+			// Only a parent on the leaf's path has a child on it.
+			if (!parentOnPath || entries.length < 2) return entries;
 			const first = entries.findIndex((entry) => leafAncestors.has(entry.id));
 			if (first <= 0) return entries;
 			return [entries[first] as E, ...entries.slice(0, first), ...entries.slice(first + 1)];
 		};
 		// Iterative depth-first walk: a 100k-entry chain would overflow a recursive one.
-		const stack: [E, number][] = holdingLeafFirst(source.roots())
+		const stack: [E, number][] = holdingLeafFirst(source.roots(), true)
 			.map((entry): [E, number] => [entry, -1])
 			.reverse();
 		while (stack.length > 0) {
@@ -143,11 +169,12 @@ export class NavigatorModel<E extends NavigatorEntry> {
 			this.nodes.push(entry);
 			parents.push(parent);
 			this.indexById.set(entry.id, index);
-			const children = holdingLeafFirst(source.children(entry.id));
+			const children = holdingLeafFirst(source.children(entry.id), leafAncestors.has(entry.id));
 			for (let child = children.length - 1; child >= 0; child--) stack.push([children[child] as E, index]);
 		}
 		this.parents = Int32Array.from(parents);
-		this.descriptions = new Array(this.nodes.length);
+		this.classes = new Uint8Array(this.nodes.length);
+		this.texts = new Array(this.nodes.length);
 		this.searchTexts = new Array(this.nodes.length);
 		this.updateLeaf();
 		this.recompute();
@@ -188,8 +215,11 @@ export class NavigatorModel<E extends NavigatorEntry> {
 		return index === undefined ? undefined : this.nodes[index];
 	}
 
-	/** The `count` rows starting at row `start`, drawn. */
-	rowsAt(start: number, count: number): NavigatorRow<E>[] {
+	/**
+	 * The `count` rows starting at row `start`, drawn with at most `maxLevels` levels of
+	 * indentation (the deepest ones).
+	 */
+	rowsAt(start: number, count: number, maxLevels = Number.POSITIVE_INFINITY): NavigatorRow<E>[] {
 		const result: NavigatorRow<E>[] = [];
 		const end = Math.min(this.rows.length, start + count);
 		for (let row = Math.max(0, start); row < end; row++) {
@@ -197,7 +227,7 @@ export class NavigatorModel<E extends NavigatorEntry> {
 			const entry = this.nodes[index] as E;
 			result.push({
 				entry,
-				prefix: this.prefixOf(index),
+				prefix: this.prefixOf(index, maxLevels),
 				description: this.describe(index),
 				label: this.source.label(entry.id),
 				labelTimestamp: this.showTimestamps ? this.source.labelTimestamp(entry.id) : undefined,
@@ -314,13 +344,27 @@ export class NavigatorModel<E extends NavigatorEntry> {
 			this.activePath.add(index);
 	}
 
-	private describe(index: number): EntryDescription {
-		let description = this.descriptions[index];
-		if (description === undefined) {
-			description = this.describeEntry(this.nodes[index] as E, this.source);
-			this.descriptions[index] = description;
+	private classOf(index: number): EntryClass {
+		let code = this.classes[index] as number;
+		if (code === 0) {
+			const { kind, quiet } = this.describeEntry.classify(this.nodes[index] as E);
+			code = (KINDS.indexOf(kind) + 1) | (quiet ? QUIET : 0);
+			this.classes[index] = code;
 		}
-		return description;
+		return { kind: KINDS[(code & ~QUIET) - 1] as EntryKind, quiet: (code & QUIET) !== 0 };
+	}
+
+	private textOf(index: number): string {
+		let text = this.texts[index];
+		if (text === undefined) {
+			text = this.describeEntry.text(this.nodes[index] as E, this.source);
+			this.texts[index] = text;
+		}
+		return text;
+	}
+
+	private describe(index: number): EntryDescription {
+		return { ...this.classOf(index), text: this.textOf(index) };
 	}
 
 	private searchText(index: number): string {
@@ -336,7 +380,7 @@ export class NavigatorModel<E extends NavigatorEntry> {
 	}
 
 	private passes(index: number, words: readonly string[]): boolean {
-		const description = this.describe(index);
+		const description = this.classOf(index);
 		const { kind } = description;
 		// The leaf always shows in the filters that show messages, so the user sees where they stand.
 		const quiet = description.quiet && index !== this.leafIndex;
@@ -372,113 +416,129 @@ export class NavigatorModel<E extends NavigatorEntry> {
 		this.cursor = this.nearestRow(this.anchor);
 	}
 
-	/** Recomputes which rows show and how each is drawn. */
+	/** Recomputes which rows show and how each is drawn: one pass over the entries, one over the rows. */
 	private recompute(): void {
 		const words = this.query.toLowerCase().split(/\s+/).filter(Boolean);
 		const count = this.nodes.length;
 		const visibleParent = new Int32Array(count);
-		const shown = new Uint8Array(count);
+		const rowOf = new Int32Array(count).fill(-1);
+		const childCount = new Int32Array(count);
+		const nextSibling = new Int32Array(count).fill(-1);
+		const firstChild = new Int32Array(count).fill(-1);
+		const lastChild = new Int32Array(count).fill(-1);
 		const rows: number[] = [];
-		const visibleChildren = new Map<number, number[]>();
-		const roots: number[] = [];
+		let rootCount = 0;
+		let lastRoot = -1;
 		for (let index = 0; index < count; index++) {
 			const parent = this.parents[index] as number;
 			// Depth-first order puts every parent before its children, so one pass finds each
 			// entry's nearest shown ancestor.
-			const ancestor = parent < 0 ? -1 : shown[parent] ? parent : (visibleParent[parent] as number);
+			const ancestor = parent < 0 ? -1 : rowOf[parent] !== -1 ? parent : (visibleParent[parent] as number);
 			visibleParent[index] = ancestor;
 			if (!this.passes(index, words)) continue;
 			// `ancestor` is always a shown row, so the entries under a fold stop at the fold.
 			if (ancestor >= 0 && this.folded.has(ancestor)) continue;
-			shown[index] = 1;
+			rowOf[index] = rows.length;
 			rows.push(index);
-			if (ancestor < 0) roots.push(index);
-			else {
-				const siblings = visibleChildren.get(ancestor);
-				if (siblings) siblings.push(index);
-				else visibleChildren.set(ancestor, [index]);
+			if (ancestor < 0) {
+				rootCount++;
+				lastRoot = index;
+				continue;
 			}
+			childCount[ancestor] = (childCount[ancestor] as number) + 1;
+			if (lastChild[ancestor] === -1) firstChild[ancestor] = index;
+			else nextSibling[lastChild[ancestor] as number] = index;
+			lastChild[ancestor] = index;
 		}
 		this.rows = rows;
-		this.rowOf = new Map(rows.map((index, row) => [index, row]));
+		this.rowOf = rowOf;
 		this.visibleParent = visibleParent;
-		this.visibleChildren = visibleChildren;
-		this.multipleRoots = roots.length > 1;
-		this.layOut(roots);
+		this.childCount = childCount;
+		this.firstChild = firstChild;
+		this.nextSibling = nextSibling;
+		this.multipleRoots = rootCount > 1;
+		this.layOut(lastRoot);
 	}
 
 	/**
 	 * Indentation follows pi's drawing: a branch point indents its children one step, the first entry
-	 * after a branch indents once more, and a chain of single children stays flat.
+	 * after a branch indents once more, and a chain of single children stays flat. Rows come in
+	 * depth-first order, so each row's parent is laid out before it.
 	 */
-	private layOut(roots: readonly number[]): void {
-		this.layout = new Map();
-		const stack: [number, number, boolean, boolean, boolean, readonly Gutter[], boolean][] = [];
-		const rootIndent = this.multipleRoots ? 1 : 0;
-		for (let root = roots.length - 1; root >= 0; root--) {
-			const last = root === roots.length - 1;
-			stack.push([
-				roots[root] as number,
-				rootIndent,
-				this.multipleRoots,
-				this.multipleRoots,
-				last,
-				NO_GUTTERS,
-				this.multipleRoots,
-			]);
-		}
-		while (stack.length > 0) {
-			const [index, indent, justBranched, connector, last, gutters, virtualRootChild] =
-				stack.pop() as (typeof stack)[0];
-			const shownConnector = connector && !virtualRootChild;
-			this.layout.set(index, { indent, connector: shownConnector, last, gutters });
-			const children = this.visibleChildren.get(index) ?? [];
-			const branches = children.length > 1;
-			const childIndent = branches || (justBranched && indent > 0) ? indent + 1 : indent;
-			const displayIndent = this.multipleRoots ? Math.max(0, indent - 1) : indent;
-			const childGutters = shownConnector
+	private layOut(lastRoot: number): void {
+		const count = this.nodes.length;
+		this.indents = new Int32Array(count);
+		this.flags = new Uint8Array(count);
+		this.gutters = new Array(count);
+		const childIndents = new Int32Array(count);
+		const childGutters: (readonly Gutter[])[] = new Array(count);
+		const multiple = this.multipleRoots;
+		for (const index of this.rows) {
+			const parent = this.visibleParent[index] as number;
+			let indent: number;
+			let branched: boolean;
+			let last: boolean;
+			let gutters: readonly Gutter[];
+			if (parent < 0) {
+				indent = multiple ? 1 : 0;
+				branched = multiple;
+				last = index === lastRoot;
+				gutters = NO_GUTTERS;
+			} else {
+				indent = childIndents[parent] as number;
+				branched = (this.childCount[parent] as number) > 1;
+				last = this.nextSibling[index] === -1;
+				gutters = childGutters[parent] as readonly Gutter[];
+			}
+			// Roots under the virtual root of several roots get no connector of their own.
+			const connector = branched && parent >= 0;
+			this.indents[index] = indent;
+			this.flags[index] = (connector ? CONNECTOR : 0) | (last ? LAST : 0);
+			this.gutters[index] = gutters;
+			if ((this.childCount[index] as number) === 0) continue;
+			const branches = (this.childCount[index] as number) > 1;
+			childIndents[index] = branches || (branched && indent > 0) ? indent + 1 : indent;
+			const displayIndent = multiple ? Math.max(0, indent - 1) : indent;
+			childGutters[index] = connector
 				? [...gutters, { position: Math.max(0, displayIndent - 1), show: !last }]
 				: gutters;
-			for (let child = children.length - 1; child >= 0; child--) {
-				stack.push([
-					children[child] as number,
-					childIndent,
-					branches,
-					branches,
-					child === children.length - 1,
-					childGutters,
-					false,
-				]);
-			}
 		}
 	}
 
-	private prefixOf(index: number): string {
-		const layout = this.layout.get(index);
-		if (layout === undefined) return "";
-		const displayIndent = this.multipleRoots ? Math.max(0, layout.indent - 1) : layout.indent;
-		const connectorAt = layout.connector ? displayIndent - 1 : -1;
+	/**
+	 * The drawing before an entry. Only the deepest `maxLevels` levels are drawn: past a few dozen
+	 * branch points the full indentation would not fit on any screen, and drawing it would cost
+	 * O(depth) per row.
+	 */
+	private prefixOf(index: number, maxLevels: number): string {
+		if (this.rowOf[index] === -1) return "";
+		const indent = this.indents[index] as number;
+		const flags = this.flags[index] as number;
+		const gutters = this.gutters[index] as readonly Gutter[];
+		const displayIndent = this.multipleRoots ? Math.max(0, indent - 1) : indent;
+		const start = Math.max(0, displayIndent - maxLevels);
+		const levels = new Array<string>(displayIndent - start).fill("   ");
+		const connectorAt = flags & CONNECTOR ? displayIndent - 1 : -1;
 		const folded = this.folded.has(index);
-		let prefix = "";
-		for (let level = 0; level < displayIndent; level++) {
-			const gutter = layout.gutters.find((candidate) => candidate.position === level);
-			if (gutter) prefix += gutter.show ? "│  " : "   ";
-			else if (level === connectorAt) {
-				const mark = folded ? "⊞" : this.foldable(index) ? "⊟" : "─";
-				prefix += `${layout.last ? "└" : "├"}${mark} `;
-			} else prefix += "   ";
+		if (connectorAt >= start) {
+			const mark = folded ? "⊞" : this.foldable(index) ? "⊟" : "─";
+			levels[connectorAt - start] = `${flags & LAST ? "└" : "├"}${mark} `;
+		}
+		// Gutters are ordered by depth; walking back from the deepest, the first one at a level wins.
+		for (let gutter = gutters.length - 1; gutter >= 0; gutter--) {
+			const { position, show } = gutters[gutter] as Gutter;
+			if (position < start) break;
+			if (position < displayIndent) levels[position - start] = show ? "│  " : "   ";
 		}
 		// A folded root has no connector to carry the mark.
-		if (folded && connectorAt < 0) prefix += "⊞ ";
-		return prefix;
+		return folded && connectorAt < 0 ? `${levels.join("")}⊞ ` : levels.join("");
 	}
 
 	/** A row can fold when it has shown children and starts a segment (a root, or a branch's first entry). */
 	private foldable(index: number): boolean {
-		if (!this.visibleChildren.has(index)) return false;
+		if (this.childCount[index] === 0) return false;
 		const parent = this.visibleParent[index] as number;
-		if (parent < 0) return true;
-		return (this.visibleChildren.get(parent)?.length ?? 0) > 1;
+		return parent < 0 || (this.childCount[parent] as number) > 1;
 	}
 
 	/**
@@ -489,17 +549,17 @@ export class NavigatorModel<E extends NavigatorEntry> {
 		let current = from;
 		if (direction === "down") {
 			for (;;) {
-				const children = this.visibleChildren.get(current);
-				if (children === undefined) return this.rowOf.get(current) ?? this.cursor;
-				if (children.length > 1) return this.rowOf.get(children[0] as number) ?? this.cursor;
-				current = children[0] as number;
+				const children = this.childCount[current] as number;
+				if (children === 0) return this.rowOf[current] as number;
+				if (children > 1) return this.rowOf[this.firstChild[current] as number] as number;
+				current = this.firstChild[current] as number;
 			}
 		}
 		for (;;) {
 			const parent = this.visibleParent[current] as number;
-			if (parent < 0) return this.rowOf.get(current) ?? this.cursor;
-			if ((this.visibleChildren.get(parent)?.length ?? 0) > 1) {
-				const row = this.rowOf.get(current) ?? this.cursor;
+			if (parent < 0) return this.rowOf[current] as number;
+			if ((this.childCount[parent] as number) > 1) {
+				const row = this.rowOf[current] as number;
 				if (row < this.cursor) return row;
 			}
 			current = parent;
@@ -511,8 +571,8 @@ export class NavigatorModel<E extends NavigatorEntry> {
 		if (this.rows.length === 0) return 0;
 		let index = id == null ? -1 : (this.indexById.get(id) ?? -1);
 		while (index >= 0) {
-			const row = this.rowOf.get(index);
-			if (row !== undefined) return row;
+			const row = this.rowOf[index] as number;
+			if (row !== -1) return row;
 			index = this.parents[index] as number;
 		}
 		return this.rows.length - 1;

@@ -105,7 +105,11 @@ export class NavigatorView<E extends NavigatorEntry> implements Component, Focus
 					body = [chalk.dim(model.search ? "  No entries match the search" : "  No entries in this filter")];
 					break;
 				}
-				body = model.rowsAt(model.windowStart(bodyHeight), bodyHeight).map((row) => this.#row(row));
+				// Indentation may take a third of the width; deeper levels are cut from the left.
+				const maxLevels = Math.max(2, Math.floor(width / 9));
+				body = model
+					.rowsAt(model.windowStart(bodyHeight), bodyHeight, maxLevels)
+					.map((row) => this.#row(row));
 				break;
 			}
 			case "summary":
@@ -208,6 +212,8 @@ export class NavigatorView<E extends NavigatorEntry> implements Component, Focus
 		const input = new Input();
 		input.focused = true;
 		input.setValue(this.#options.model.rowsAt(this.#options.model.selectedRow, 1)[0]?.label ?? "");
+		// Edit from the end, as a shell line does (pi-tui's Input starts at the beginning).
+		input.handleInput("\x05");
 		input.onSubmit = (value) => {
 			const label = value.trim() || undefined;
 			this.#busy = true;

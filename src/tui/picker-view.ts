@@ -216,6 +216,8 @@ export class PickerView implements Component, Focusable {
 		const input = new Input();
 		input.focused = true;
 		input.setValue(session.name ?? "");
+		// Edit from the end, as a shell line does (pi-tui's Input starts at the beginning).
+		input.handleInput("\x05");
 		input.onSubmit = (value) => {
 			const name = value.trim();
 			this.#mode = { kind: "browse" };

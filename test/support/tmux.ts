@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "vitest";
@@ -29,9 +29,11 @@ export interface TerminalOptions {
  */
 export class Terminal {
 	readonly #socket: string;
+	readonly #statusFile: string;
 
-	private constructor(socket: string) {
+	private constructor(socket: string, statusFile: string) {
 		this.#socket = socket;
+		this.#statusFile = statusFile;
 	}
 
 	/** Starts `grove ARGS` in a fresh terminal. */
@@ -42,10 +44,13 @@ export class Terminal {
 	static async start(argv: readonly string[], options: TerminalOptions): Promise<Terminal> {
 		const socket = join(options.dir, "tmux.sock");
 		const config = join(options.dir, "tmux.conf");
-		// The pane stays after the program exits, so its last screen and exit status can be read.
-		await writeFile(config, "set -g remain-on-exit on\nset -g status off\nset -g history-limit 0\n");
-		const terminal = new Terminal(socket);
-		const command = shellJoin(argv);
+		await writeFile(config, "set -g status off\nset -g history-limit 0\n");
+		const statusFile = join(options.dir, "exit-status");
+		const terminal = new Terminal(socket, statusFile);
+		// After the program exits, the shell records its status and keeps the pane open, so its last
+		// screen can be read. (tmux's remain-on-exit would do both, but it scrolls the dead pane by a
+		// line and sometimes never fills in #{pane_dead_status}.)
+		const command = `${shellJoin(argv)}; echo $? > ${shellJoin([statusFile])}; exec sleep infinity`;
 		await run(
 			"tmux",
 			[
@@ -100,15 +105,19 @@ export class Terminal {
 	/** Waits until the screen contains `text` (or matches it) and returns the screen. */
 	async waitFor(text: string | RegExp, timeoutMs = 10_000): Promise<string> {
 		let last = "";
+		const shows = (screen: string) => (typeof text === "string" ? screen.includes(text) : text.test(screen));
 		await expect
 			.poll(
 				async () => {
 					last = await this.screen();
-					return typeof text === "string" ? last.includes(text) : text.test(last);
+					return shows(last);
 				},
-				{ timeout: timeoutMs, interval: 40, message: `screen never showed ${String(text)}` },
+				{ timeout: timeoutMs, interval: 40 },
 			)
-			.toBe(true);
+			.toBe(true)
+			.catch(() => {
+				throw new Error(`the screen never showed ${String(text)}; it shows:\n${last}`);
+			});
 		return last;
 	}
 
@@ -127,21 +136,22 @@ export class Terminal {
 		return last;
 	}
 
-	/** Waits for the program to exit and returns its exit status. */
+	/**
+	 * Waits for the program to exit and returns its exit status. tmux may learn of the exit before it
+	 * has drawn the program's last output, so wait for that output with `waitFor` afterwards.
+	 */
 	async exited(timeoutMs = 10_000): Promise<number> {
 		let status = "";
 		await expect
 			.poll(
 				async () => {
-					status = (
-						await this.#tmux("display-message", "-p", "-t", "grove", "#{pane_dead} #{pane_dead_status}")
-					).trim();
-					return status.startsWith("1 ");
+					status = await readFile(this.#statusFile, "utf8").catch(() => "");
+					return /^\d+\n$/.test(status);
 				},
 				{ timeout: timeoutMs, interval: 40, message: "the program never exited" },
 			)
 			.toBe(true);
-		return Number(status.slice(2));
+		return Number(status.trim());
 	}
 
 	/** Stops the tmux server and everything in it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ConversationEntry, describeConversationEntry } from "../../src/tui/conversation-entries.js";
+import { type ConversationEntry, conversationEntries } from "../../src/tui/conversation-entries.js";
 import { NavigatorModel, type NavigatorSource } from "../../src/tui/navigator-model.js";
 
 interface Entry extends ConversationEntry {
@@ -81,11 +81,7 @@ function modelOf(
 	leafId: string | null,
 	options: ConstructorParameters<typeof NavigatorModel<Entry>>[2] = {},
 ) {
-	return new NavigatorModel(
-		sourceOf(conversation, leafId, { u3: "plan-b" }),
-		describeConversationEntry,
-		options,
-	);
+	return new NavigatorModel(sourceOf(conversation, leafId, { u3: "plan-b" }), conversationEntries, options);
 }
 
 describe("NavigatorModel", () => {
@@ -115,13 +111,13 @@ describe("NavigatorModel", () => {
 
 	it("does not indent a chain of single children", () => {
 		const chain = [user("c1", null, "one"), assistant("c2", "c1", "two"), user("c3", "c2", "three")];
-		const model = new NavigatorModel(sourceOf(chain, "c3"), describeConversationEntry);
+		const model = new NavigatorModel(sourceOf(chain, "c3"), conversationEntries);
 		expect(draw(model)).toEqual(["  • user: one", "  • assistant: two", "› ◉ user: three"]);
 	});
 
 	it("draws several roots as branches of one virtual root", () => {
 		const forest = [user("r1", null, "first"), user("r2", null, "second"), assistant("r3", "r2", "reply")];
-		const model = new NavigatorModel(sourceOf(forest, "r3"), describeConversationEntry);
+		const model = new NavigatorModel(sourceOf(forest, "r3"), conversationEntries);
 		expect(draw(model)).toEqual(["  • user: second", "›    ◉ assistant: reply", "  user: first"]);
 	});
 
@@ -242,7 +238,7 @@ describe("NavigatorModel", () => {
 
 	it("sees a label as soon as the source has it", () => {
 		const labels: Record<string, string> = {};
-		const model = new NavigatorModel(sourceOf(conversation, "a4", labels), describeConversationEntry, {
+		const model = new NavigatorModel(sourceOf(conversation, "a4", labels), conversationEntries, {
 			filter: "labeled-only",
 		});
 		expect(model.rowCount).toBe(0);
@@ -254,7 +250,7 @@ describe("NavigatorModel", () => {
 	it("keeps a window of rows around the cursor", () => {
 		const chain: Entry[] = [user("e0", null, "0")];
 		for (let index = 1; index < 100; index++) chain.push(user(`e${index}`, `e${index - 1}`, String(index)));
-		const model = new NavigatorModel(sourceOf(chain, "e99"), describeConversationEntry);
+		const model = new NavigatorModel(sourceOf(chain, "e99"), conversationEntries);
 		expect(model.windowStart(10)).toBe(90);
 		model.select("e50");
 		expect(model.windowStart(10)).toBe(45);
@@ -277,7 +273,7 @@ describe("NavigatorModel", () => {
 					return child ? [child] : [];
 				},
 			},
-			describeConversationEntry,
+			conversationEntries,
 		);
 		expect(model.rowCount).toBe(50_000);
 		expect(model.selected()?.id).toBe("e49999");
