@@ -1,10 +1,17 @@
 import { Option } from "commander";
 
-export type OutputFormat = "text" | "json";
+/**
+ * How a command prints its data: `json` for programs, and for people either `text`, or `table`
+ * (aligned columns with a header) and `plain` (tab-separated, no header, one record a line).
+ */
+export type OutputFormat = "text" | "json" | "table" | "plain";
 
-/** The `-f, --format` option every command that prints data takes. */
-export function formatOption(): Option {
-	return new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text");
+/**
+ * The `-f, --format` option every command that prints data takes: the formats the command offers,
+ * the first being the default (`text` and `json` unless the command says otherwise).
+ */
+export function formatOption(choices: readonly [OutputFormat, ...OutputFormat[]] = ["text", "json"]): Option {
+	return new Option("-f, --format <format>", "output format").choices(choices).default(choices[0]);
 }
 
 /**

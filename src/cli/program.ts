@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerEngineCommands } from "./engine.js";
 import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
+import { registerSandboxCommands } from "./sandbox.js";
+import { registerSessionCommands } from "./session.js";
+import { registerConversationCommands } from "./session-commands.js";
 import { registerSessionsCommands } from "./sessions.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -15,7 +19,11 @@ export function createProgram(): Command {
 		.version(packageJson.version, "-V, --version")
 		.showHelpAfterError("(run grove --help for usage)")
 		.exitOverride();
+	registerEngineCommands(program);
+	registerSandboxCommands(program);
+	registerSessionCommands(program);
 	registerSessionsCommands(program);
+	registerConversationCommands(program);
 	return program;
 }
 
@@ -25,8 +33,10 @@ export function createProgram(): Command {
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
 	const program = createProgram();
+	// `grove -c` is pi's spelling of `grove continue`.
+	const args = argv[0] === "-c" ? ["continue", ...argv.slice(1)] : argv;
 	try {
-		await program.parseAsync([...argv], { from: "user" });
+		await program.parseAsync([...args], { from: "user" });
 		return typeof process.exitCode === "number" ? process.exitCode : 0;
 	} catch (error) {
 		if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;

@@ -1,1 +1,18 @@
-export type { DiffEntry, Engine, FileStat, ImageId, RunResult, RunSpec, Sandbox } from "./types.js";
+export { applyChanges, exportChanges } from "./changes.js";
+export { type OpenEngineOptions, openEngine } from "./open.js";
+export type {
+	DiffEntry,
+	Engine,
+	EngineInfo,
+	ExecResult,
+	FileStat,
+	GcOptions,
+	GcResult,
+	ImageId,
+	ImageSource,
+	Limits,
+	OpenSandboxOptions,
+	RunResult,
+	RunSpec,
+	Sandbox,
+} from "./types.js";

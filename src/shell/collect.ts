@@ -54,6 +54,14 @@ export class StreamText {
 		return this.#decoder.decode(bytes, { stream: true });
 	}
 
+	/**
+	 * Passes over bytes nobody reads as text, at the cost of their last few: only a character cut at
+	 * the end can matter to the text that follows, and its lead byte is among the last four.
+	 */
+	skip(bytes: Buffer): void {
+		this.#decoder.decode(bytes.subarray(-4), { stream: true });
+	}
+
 	/** Ends the text of one command: an incomplete character left over becomes U+FFFD. */
 	flush(): string {
 		return this.#decoder.decode();

@@ -91,7 +91,7 @@ export class StreamDecoder {
 
 	#emit(events: StreamEvent[], bytes: Buffer): void {
 		if (bytes.length === 0) return;
-		events.push({ type: "output", inside: this.#state === "inside", bytes: Buffer.from(bytes) });
+		events.push({ type: "output", inside: this.#state === "inside", bytes });
 	}
 }
 

@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { GroveError } from "../errors.js";
 import { OutputBuffer, ResultCollector, StreamText } from "./collect.js";
 import { StreamDecoder, type StreamEvent } from "./decode.js";
-import { type CommandId, commandLines, fallbackLine, newCommandId, setupScript } from "./marker.js";
+import {
+	type CommandId,
+	checkCommand,
+	commandLines,
+	fallbackLine,
+	newCommandId,
+	setupScript,
+} from "./marker.js";
 import { SessionClosed } from "./session-closed.js";
 import type { CommandResult, OutputChunk, SendOptions, ShellProcess, ShellSession } from "./types.js";
 
@@ -224,6 +231,7 @@ class ProtocolSession implements ShellSession {
 	}
 
 	#enqueue(job: Job): void {
+		checkCommand(job.command);
 		if (job.options.timeoutMs !== undefined && !(job.options.timeoutMs > 0)) {
 			throw new GroveError(
 				"INVALID_ARGUMENT",
@@ -243,15 +251,8 @@ class ProtocolSession implements ShellSession {
 	#next(): void {
 		const job = this.#queue.shift();
 		if (job === undefined || this.#closed !== null) return;
-		let lines: string;
 		const id = newCommandId();
-		try {
-			lines = commandLines(id, job.command, job.options.stdin);
-		} catch (error) {
-			job.reject(error);
-			this.#next();
-			return;
-		}
+		const lines = commandLines(id, job.command, job.options.stdin);
 		const maxOutputBytes = job.options.maxOutputBytes ?? defaultMaxOutputBytes;
 		const running: Running = {
 			job,
@@ -326,7 +327,9 @@ class ProtocolSession implements ShellSession {
 	}
 
 	#publish(stream: "stdout" | "stderr", bytes: Buffer, keep: boolean): void {
-		this.#publishText(stream, this.#text[stream].decode(bytes), keep);
+		// Decoding is most of the cost of a large output; skip it when no one would see the text.
+		if (!keep && this.#listeners.size === 0) this.#text[stream].skip(bytes);
+		else this.#publishText(stream, this.#text[stream].decode(bytes), keep);
 	}
 
 	#finish(running: Running, status: number): void {

@@ -1,2 +1,4 @@
 export { writeFileAtomic } from "./atomic-write.js";
+export { groveHome } from "./grove-home.js";
 export { shellJoin, shellQuote } from "./quote.js";
+export { readTarHeaders, tarEnd, tarEntry } from "./tar.js";

@@ -29,4 +29,16 @@ describe("formatOption", () => {
 		expect(parse(["-f", "json"]).opts()).toEqual({ format: "json" });
 		expect(() => parse(["-f", "yaml"])).toThrow(/Allowed choices are text, json/);
 	});
+
+	it("offers the formats a command names, defaulting to the first", () => {
+		const parse = (args: string[]) =>
+			new Command()
+				.exitOverride()
+				.configureOutput({ writeErr: () => {} })
+				.addOption(formatOption(["table", "json", "plain"]))
+				.parse(args, { from: "user" });
+		expect(parse([]).opts()).toEqual({ format: "table" });
+		expect(parse(["-f", "plain"]).opts()).toEqual({ format: "plain" });
+		expect(() => parse(["-f", "text"])).toThrow(/Allowed choices are table, json, plain/);
+	});
 });

@@ -94,6 +94,53 @@ export function defineShellSuite(name: string, harness: ShellSuiteHarness): void
 				expect(settled(await session.sendAndWait("echo fine"))).toEqual({ ...ok, stdout: "fine\n" });
 			}));
 
+		it("gives up a shell stuck in a builtin that ignores SIGINT: the result is timed out, the session closed", () =>
+			withSession(async (session) => {
+				const result = await session.sendAndWait("echo spinning; trap '' INT; while :; do :; done", {
+					timeoutMs: 200,
+				});
+				expect(result).toMatchObject({ stdout: "spinning\n", exitCode: 137, ok: false, timedOut: true });
+				await expect(session.sendAndWait("echo")).rejects.toMatchObject({ code: "SESSION_CLOSED" });
+			}));
+
+		it("stops a command when its AbortSignal fires and rejects with ABORTED", () =>
+			withSession(async (session) => {
+				const controller = new AbortController();
+				const chunks: OutputChunk[] = [];
+				session.onOutput((chunk) => chunks.push(chunk));
+				const running = session
+					.sendAndWait("echo started; sleep 30", { signal: controller.signal })
+					.catch((error: unknown) => error);
+				const queued = session
+					.sendAndWait("echo queued", { signal: controller.signal })
+					.catch((error: unknown) => error);
+				await expect.poll(() => joined(chunks, "stdout")).toBe("started\n");
+				controller.abort();
+				expect(await running).toMatchObject({ code: "ABORTED" });
+				expect(await queued).toMatchObject({ code: "ABORTED" });
+				await expect(session.sendAndWait("echo", { signal: controller.signal })).rejects.toMatchObject({
+					name: "AbortError",
+				});
+				expect(settled(await session.sendAndWait("echo next"))).toEqual({ ...ok, stdout: "next\n" });
+			}));
+
+		it("rejects a command with a NUL byte with INVALID_ARGUMENT", () =>
+			withSession(async (session) => {
+				await expect(session.sendAndWait("echo a\0b")).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+				expect(() => session.send("echo a\0b")).toThrow(
+					expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+				);
+			}));
+
+		it("keeps working after a command redirects the shell's own output and input", () =>
+			withSession(async (session) => {
+				await session.sendAndWait('d=$(mktemp -d); exec 5>&1 >"$d/out" 6>&2 2>"$d/err" </dev/null');
+				const hidden = await session.sendAndWait("echo to-file; echo err-to-file >&2");
+				expect(settled(hidden)).toEqual({ ...ok, stdout: "" });
+				const restored = await session.sendAndWait('exec >&5 5>&- 2>&6 6>&-; cat "$d/out" "$d/err"');
+				expect(settled(restored)).toEqual({ ...ok, stdout: "to-file\nerr-to-file\n" });
+			}));
+
 		it("resolves `exit 3` with exit code 3, then throws SessionClosed from every call", () =>
 			withSession(async (session) => {
 				const result = await session.sendAndWait("echo bye; exit 3");
@@ -141,6 +188,25 @@ export function defineShellSuite(name: string, harness: ShellSuiteHarness): void
 				expect(text.length).toBeLessThanOrEqual(10 * 1024 * 1024);
 				expect(text.length).toBeGreaterThan(9 * 1024 * 1024);
 				expect(text.endsWith("bbbend\n")).toBe(true);
+			}));
+
+		it("keeps memory bounded while a command prints far more than maxOutputBytes", () =>
+			withSession(async (session) => {
+				const before = process.memoryUsage();
+				let peak = 0;
+				const sampler = setInterval(() => {
+					const now = process.memoryUsage();
+					peak = Math.max(peak, now.arrayBuffers + now.heapUsed - before.arrayBuffers - before.heapUsed);
+				}, 5);
+				try {
+					const result = await session.sendAndWait("head -c 200000000 /dev/zero", { maxOutputBytes: 1000 });
+					expect(result).toMatchObject({ exitCode: 0, truncated: true });
+					expect(result.stdout).toHaveLength(1000);
+				} finally {
+					clearInterval(sampler);
+				}
+				// Keeping the output would take 200 MB; what is held at once stays a fraction of it.
+				expect(peak).toBeLessThan(100_000_000);
 			}));
 
 		it("runs concurrent sendAndWait calls one after another in call order", () =>

@@ -1,0 +1,1 @@
+export { LocalEngine } from "./engine.js";

@@ -1,0 +1,103 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { lstat, readdir, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { GroveError } from "../../errors.js";
+import { readTarHeaders } from "../../util/index.js";
+
+export interface LayerScan {
+	/** sha256 over every path's type, mode, owner and content (not timestamps). */
+	digest: string;
+	/** Paths in the layer; 0 means the run changed nothing. */
+	entries: number;
+	/** Bytes of regular files. */
+	bytes: number;
+	/** Directories (relative, no leading slash) marked opaque: they hide whatever lies below them. */
+	opaque: string[];
+}
+
+async function hashFile(path: string): Promise<string> {
+	const hash = createHash("sha256");
+	for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+	return hash.digest("hex");
+}
+
+/**
+ * Describes an overlay layer directory: its content digest, size and opaque directories. The walk
+ * is O(what the layer holds), which for a run's upper directory is O(what the run changed).
+ */
+export async function scanLayer(dir: string): Promise<LayerScan> {
+	const hash = createHash("sha256");
+	const directories: string[] = [];
+	let entries = 0;
+	let bytes = 0;
+	async function walk(relative: string): Promise<void> {
+		const names = (await readdir(join(dir, relative))).sort();
+		for (const name of names) {
+			const path = relative === "" ? name : `${relative}/${name}`;
+			const full = join(dir, path);
+			const info = await lstat(full);
+			entries++;
+			let detail = "";
+			if (info.isFile()) {
+				bytes += info.size;
+				detail = await hashFile(full);
+			} else if (info.isSymbolicLink()) {
+				detail = await readlink(full);
+			} else if (info.isCharacterDevice() || info.isBlockDevice()) {
+				detail = String(info.rdev);
+			}
+			hash.update(`${JSON.stringify([path, info.mode, info.uid, info.gid, detail])}\n`);
+			if (info.isDirectory()) {
+				directories.push(path);
+				await walk(path);
+			}
+		}
+	}
+	await walk("");
+	const opaque = await opaqueDirectories(dir, directories);
+	hash.update(`opaque ${JSON.stringify(opaque)}\n`);
+	return { digest: hash.digest("hex"), entries, bytes, opaque };
+}
+
+/**
+ * Which of `directories` carry overlayfs' `trusted.overlay.opaque` xattr. Node cannot read xattrs,
+ * so GNU tar reads them: it archives the directories alone (no contents) with their xattrs.
+ */
+async function opaqueDirectories(dir: string, directories: string[]): Promise<string[]> {
+	if (directories.length === 0) return [];
+	const archive = await new Promise<Buffer>((resolve, reject) => {
+		const child = spawn(
+			"tar",
+			[
+				"-c",
+				"--no-recursion",
+				"--xattrs",
+				"--xattrs-include=trusted.overlay.opaque",
+				"-C",
+				dir,
+				"--null",
+				"-T",
+				"-",
+			],
+			{ stdio: ["pipe", "pipe", "pipe"] },
+		);
+		const chunks: Buffer[] = [];
+		let stderr = "";
+		child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+		child.stderr.on("data", (chunk: Buffer) => {
+			stderr += chunk.toString();
+		});
+		child.on("error", reject);
+		child.on("close", (code) => {
+			if (code === 0) resolve(Buffer.concat(chunks));
+			else reject(new GroveError("IO_ERROR", `tar could not read the layer's xattrs: ${stderr.trim()}`));
+		});
+		child.stdin.end(directories.map((path) => `${path}\0`).join(""));
+	});
+	return readTarHeaders(archive)
+		.filter((header) => header.pax["SCHILY.xattr.trusted.overlay.opaque"] === "y")
+		.map((header) => header.path.replace(/\/$/, ""))
+		.sort();
+}

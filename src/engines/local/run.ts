@@ -1,0 +1,196 @@
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { GroveError } from "../../errors.js";
+import type { Limits, RunSpec } from "../types.js";
+import { Cgroup } from "./cgroup.js";
+import { writeInside } from "./inside.js";
+import { type Launched, launch } from "./launch.js";
+import { defaultMaxOutputBytes, OutputCapture } from "./output.js";
+import type { ImageRecord, Store } from "./store.js";
+import type { Tools } from "./tools.js";
+
+export const defaultEnv: Record<string, string> = {
+	PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	HOME: "/root",
+};
+
+/** How long a timed-out command has between SIGTERM and SIGKILL. */
+const killGraceMs = 500;
+
+/** The argv a spec runs: its own, or `/bin/sh -c` for a shell string. */
+export function commandArgv(spec: { argv?: string[]; shell?: string }): string[] {
+	if ((spec.argv === undefined) === (spec.shell === undefined)) {
+		throw new GroveError("INVALID_ARGUMENT", "give exactly one of argv and shell", {
+			hint: 'e.g. { argv: ["ls", "-l"] } or { shell: "ls -l | wc -l" }',
+		});
+	}
+	if (spec.argv !== undefined && spec.argv.length === 0) {
+		throw new GroveError("INVALID_ARGUMENT", "argv is empty", { hint: "argv[0] names the program to run" });
+	}
+	return spec.argv ?? ["/bin/sh", "-c", spec.shell as string];
+}
+
+export interface Engaged {
+	store: Store;
+	tools: Tools;
+	cgroups: boolean;
+}
+
+/** Sets up a work directory (upper, work, root, ...) and a cgroup for one run or sandbox. */
+export async function prepare(
+	engaged: Engaged,
+	limits: Limits | undefined,
+): Promise<{ work: { name: string; path: string }; cgroup: Cgroup | null; release(): Promise<void> }> {
+	const work = await engaged.store.workDir();
+	for (const dir of ["upper", "work", "root", "empty", "host"]) await mkdir(join(work.path, dir));
+	let cgroup: Cgroup | null = null;
+	try {
+		cgroup = engaged.cgroups ? await Cgroup.create(work.name, limits) : null;
+	} catch (error) {
+		await rm(work.path, { recursive: true, force: true });
+		throw error;
+	}
+	return {
+		work,
+		cgroup,
+		release: async () => {
+			await cgroup?.remove();
+			await rm(work.path, { recursive: true, force: true });
+		},
+	};
+}
+
+/**
+ * Stops a launched process tree: SIGTERM to everything but grove's direct child, SIGKILL after a
+ * grace period; without cgroups, SIGKILL to the sandbox's first process ends its pid namespace.
+ */
+export async function stopTree(
+	launched: { child: { pid?: number | undefined } },
+	cgroup: Cgroup | null,
+	exited: Promise<unknown>,
+	initPid: () => number | null,
+): Promise<void> {
+	if (cgroup !== null) {
+		for (const pid of await cgroup.pids()) {
+			if (pid === launched.child.pid) continue;
+			try {
+				process.kill(pid, "SIGTERM");
+			} catch {
+				// Already gone.
+			}
+		}
+		const outcome = await Promise.race([exited.then(() => "exited"), sleep(killGraceMs).then(() => "late")]);
+		if (outcome === "late") await cgroup.killAll();
+		return;
+	}
+	const pid = initPid();
+	if (pid !== null) {
+		try {
+			process.kill(pid, "SIGKILL");
+		} catch {
+			// Already gone.
+		}
+	}
+}
+
+export async function runOnce(
+	engaged: Engaged,
+	record: ImageRecord,
+	spec: RunSpec,
+): Promise<{
+	exitCode: number;
+	stdout: string;
+	stderr: string;
+	durationMs: number;
+	timedOut: boolean;
+	truncated: boolean;
+	image: string;
+}> {
+	spec.signal?.throwIfAborted();
+	const argv = commandArgv(spec);
+	const started = performance.now();
+	const { work, cgroup, release } = await prepare(engaged, spec.limits);
+	try {
+		const launched: Launched = launch({
+			tools: engaged.tools,
+			storeRoot: engaged.store.root,
+			workName: work.name,
+			lowers: record.layers.map((id) => engaged.store.layerPath(id)),
+			host: record.base === "host",
+			network: spec.network ?? false,
+			cwd: spec.cwd ?? "/",
+			mode: "run",
+			pause: spec.files !== undefined && Object.keys(spec.files).length > 0,
+			argv,
+			env: { ...defaultEnv, ...spec.env },
+			cgroup,
+		});
+		const maxBytes = spec.maxOutputBytes ?? defaultMaxOutputBytes;
+		const stdout = new OutputCapture(launched.stdout, maxBytes);
+		const stderr = new OutputCapture(launched.stderr, maxBytes);
+		launched.stdin.on("error", () => {
+			// The command may exit without reading its input; that is its business.
+		});
+		let timedOut = false;
+		let aborted = false;
+		const initPid = () => {
+			try {
+				return launched.initPid();
+			} catch {
+				return null;
+			}
+		};
+		const stop = () => stopTree(launched, cgroup, launched.exited, initPid);
+		const timer =
+			spec.timeoutMs === undefined
+				? undefined
+				: setTimeout(() => {
+						timedOut = true;
+						void stop();
+					}, spec.timeoutMs);
+		const onAbort = () => {
+			aborted = true;
+			void stop();
+		};
+		spec.signal?.addEventListener("abort", onAbort, { once: true });
+		try {
+			try {
+				await launched.started;
+			} catch (error) {
+				await stop();
+				await launched.exited;
+				throw error;
+			}
+			if (spec.files !== undefined && Object.keys(spec.files).length > 0) {
+				const pid = initPid();
+				if (pid !== null) await writeInside(`/proc/${pid}/root`, spec.files);
+				launched.lifeline.write("\n");
+			}
+			launched.stdin.end(spec.stdin === undefined ? undefined : Buffer.from(spec.stdin));
+			const exitCode = await launched.exited;
+			// The first process is gone; whatever it left running dies with its pid namespace.
+			await cgroup?.killAll();
+			if (aborted) throw new GroveError("ABORTED", "the run was aborted", { cause: spec.signal?.reason });
+			const durationMs = Math.round(performance.now() - started);
+			const image = spec.disposable
+				? record.id
+				: await engaged.store.commit(record, join(work.path, "upper"), work);
+			return {
+				exitCode,
+				stdout: stdout.text(),
+				stderr: stderr.text(),
+				durationMs,
+				timedOut,
+				truncated: stdout.truncated || stderr.truncated,
+				image,
+			};
+		} finally {
+			clearTimeout(timer);
+			spec.signal?.removeEventListener("abort", onAbort);
+			launched.lifeline.destroy();
+		}
+	} finally {
+		await release();
+	}
+}

@@ -1,0 +1,249 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { GroveError } from "../../errors.js";
+import type { ShellSession } from "../../shell/index.js";
+import type { ExecResult, ImageId, OpenSandboxOptions, RunSpec, Sandbox } from "../types.js";
+import { Cgroup } from "./cgroup.js";
+import { readInside, writeInside } from "./inside.js";
+import { exitStatus, type Launched, launch, spawnInCgroup } from "./launch.js";
+import { defaultMaxOutputBytes, OutputCapture } from "./output.js";
+import { commandArgv, defaultEnv, type Engaged, prepare, stopTree } from "./run.js";
+import type { ImageRecord } from "./store.js";
+
+/** Runs argv in `cwd` inside the sandbox: through the image's /bin/sh unless cwd is `/`. */
+function inCwd(argv: string[], cwd: string): string[] {
+	if (cwd === "/") return argv;
+	return ["/bin/sh", "-c", 'cd -- "$1" || exit 1; shift; exec "$@"', "grove-cwd", cwd, ...argv];
+}
+
+/**
+ * A long-lived sandbox: the image mounted in its own namespaces, held by a first process that waits
+ * on grove's lifeline. Commands enter those namespaces with nsenter; files go in and out through
+ * `/proc/<first process>/root`, resolved inside the sandbox.
+ */
+export class LocalSandbox implements Sandbox {
+	private closed = false;
+	private closing: Promise<void> | null = null;
+	private readonly running = new Set<Promise<unknown>>();
+
+	private constructor(
+		private readonly engaged: Engaged,
+		private readonly record: ImageRecord,
+		private readonly launched: Launched,
+		private readonly initPid: number,
+		private readonly cgroup: Cgroup | null,
+		private readonly workPath: string,
+		private readonly release: () => Promise<void>,
+		private readonly onClose: () => void,
+	) {}
+
+	get image(): ImageId {
+		return this.record.id;
+	}
+
+	static async start(
+		engaged: Engaged,
+		record: ImageRecord,
+		options: OpenSandboxOptions,
+		onClose: (sandbox: LocalSandbox) => void,
+	): Promise<LocalSandbox> {
+		const { work, cgroup, release } = await prepare(engaged, options.limits);
+		let launched: Launched | null = null;
+		try {
+			launched = launch({
+				tools: engaged.tools,
+				storeRoot: engaged.store.root,
+				workName: work.name,
+				lowers: record.layers.map((id) => engaged.store.layerPath(id)),
+				host: record.base === "host",
+				network: options.network ?? false,
+				cwd: "/",
+				mode: "sandbox",
+				pause: false,
+				argv: [],
+				env: defaultEnv,
+				cgroup,
+			});
+			launched.stdin.end();
+			await launched.started;
+			const sandbox: LocalSandbox = new LocalSandbox(
+				engaged,
+				record,
+				launched,
+				launched.initPid(),
+				cgroup,
+				work.path,
+				release,
+				() => onClose(sandbox),
+			);
+			return sandbox;
+		} catch (error) {
+			launched?.lifeline.destroy();
+			if (launched) await launched.exited;
+			await release();
+			throw error;
+		}
+	}
+
+	private get root(): string {
+		return `/proc/${this.initPid}/root`;
+	}
+
+	private ensureOpen(): void {
+		if (this.closed) {
+			throw new GroveError("READ_ONLY", "the sandbox is closed", { hint: "open a new sandbox on the image" });
+		}
+	}
+
+	private track<T>(work: Promise<T>): Promise<T> {
+		this.running.add(work);
+		const forget = () => this.running.delete(work);
+		work.then(forget, forget);
+		return work;
+	}
+
+	async exec(spec: Omit<RunSpec, "disposable" | "limits">): Promise<ExecResult> {
+		this.ensureOpen();
+		spec.signal?.throwIfAborted();
+		return this.track(this.execute(spec));
+	}
+
+	private async execute(spec: Omit<RunSpec, "disposable" | "limits">): Promise<ExecResult> {
+		const argv = inCwd(commandArgv(spec), spec.cwd ?? "/");
+		if (spec.files) await this.putFiles(spec.files);
+		const started = performance.now();
+		const cgroup = this.cgroup
+			? await Cgroup.create(`exec-${randomBytes(4).toString("hex")}`, {}, this.cgroup)
+			: null;
+		try {
+			const child = spawnInCgroup(
+				this.engaged.tools,
+				cgroup,
+				[
+					this.engaged.tools.nsenter,
+					`--target=${this.initPid}`,
+					"--mount",
+					"--uts",
+					"--ipc",
+					"--net",
+					"--pid",
+					"--root",
+					"--wd",
+					"--",
+					...argv,
+				],
+				{ ...defaultEnv, ...spec.env },
+				{ statusFds: false },
+			);
+			const maxBytes = spec.maxOutputBytes ?? defaultMaxOutputBytes;
+			const stdout = new OutputCapture(child.stdout as NonNullable<typeof child.stdout>, maxBytes);
+			const stderr = new OutputCapture(child.stderr as NonNullable<typeof child.stderr>, maxBytes);
+			child.stdin?.on("error", () => {});
+			child.stdin?.end(spec.stdin === undefined ? undefined : Buffer.from(spec.stdin));
+			const exited = new Promise<number>((resolve, reject) => {
+				child.on("error", reject);
+				child.on("exit", (code, signal) => resolve(exitStatus(code, signal)));
+			});
+			const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
+			let timedOut = false;
+			let aborted = false;
+			const stop = () => stopTree({ child }, cgroup, exited, () => null);
+			const timer =
+				spec.timeoutMs === undefined
+					? undefined
+					: setTimeout(() => {
+							timedOut = true;
+							void stop();
+						}, spec.timeoutMs);
+			const onAbort = () => {
+				aborted = true;
+				void stop();
+			};
+			spec.signal?.addEventListener("abort", onAbort, { once: true });
+			try {
+				const exitCode = await exited;
+				// Whatever the command left running in the background goes with it.
+				await cgroup?.killAll();
+				await closed;
+				if (aborted)
+					throw new GroveError("ABORTED", "the command was aborted", { cause: spec.signal?.reason });
+				return {
+					exitCode,
+					stdout: stdout.text(),
+					stderr: stderr.text(),
+					durationMs: Math.round(performance.now() - started),
+					timedOut,
+					truncated: stdout.truncated || stderr.truncated,
+				};
+			} finally {
+				clearTimeout(timer);
+				spec.signal?.removeEventListener("abort", onAbort);
+			}
+		} finally {
+			await cgroup?.remove();
+		}
+	}
+
+	async session(): Promise<ShellSession> {
+		this.ensureOpen();
+		throw new GroveError("UNSUPPORTED", "shell sessions in local sandboxes are not available in this build", {
+			hint: "use exec() for one command at a time",
+		});
+	}
+
+	async putFiles(files: Record<string, string | Uint8Array>): Promise<void> {
+		this.ensureOpen();
+		return this.track(writeInside(this.root, files));
+	}
+
+	async getFile(path: string): Promise<Uint8Array | null> {
+		this.ensureOpen();
+		return this.track(readInside(this.root, path));
+	}
+
+	async snapshot(): Promise<ImageId> {
+		this.ensureOpen();
+		return this.track(this.takeSnapshot());
+	}
+
+	private async takeSnapshot(): Promise<ImageId> {
+		const copy = join(this.workPath, `snapshot-${randomBytes(4).toString("hex")}`);
+		await mkdir(copy);
+		// The upper directory is live; a copy (O(changes)) becomes the image while the sandbox goes on.
+		await new Promise<void>((resolve, reject) => {
+			const child = spawn(this.engaged.tools.cp, ["-a", `${join(this.workPath, "upper")}/.`, copy], {
+				stdio: ["ignore", "ignore", "pipe"],
+			});
+			let stderr = "";
+			child.stderr.on("data", (chunk: Buffer) => {
+				stderr += chunk.toString();
+			});
+			child.on("error", reject);
+			child.on("close", (code) =>
+				code === 0 ? resolve() : reject(new GroveError("IO_ERROR", `snapshot copy failed: ${stderr.trim()}`)),
+			);
+		});
+		return this.engaged.store.commit(this.record, copy, { path: this.workPath });
+	}
+
+	close(): Promise<void> {
+		this.closing ??= this.shutdown();
+		return this.closing;
+	}
+
+	private async shutdown(): Promise<void> {
+		this.closed = true;
+		this.launched.lifeline.end();
+		await stopTree(this.launched, this.cgroup, this.launched.exited, () => this.initPid);
+		await this.launched.exited;
+		await Promise.allSettled([...this.running]);
+		await this.release();
+		this.onClose();
+	}
+
+	[Symbol.asyncDispose](): Promise<void> {
+		return this.close();
+	}
+}

@@ -1,0 +1,20 @@
+export { type RunRecord, SessionHistory } from "./history.js";
+export type { AppliedChange } from "./image-files.js";
+export {
+	type KeySources,
+	randomSessionKey,
+	resolveProfile,
+	resolveSessionKey,
+	type SessionKey,
+} from "./keys.js";
+export {
+	type EngineOpener,
+	SandboxSession,
+	type SandboxSessionSummary,
+	SandboxSessions,
+	type SandboxSessionsOptions,
+	type SessionLog,
+	type SessionRunOptions,
+	type SessionRunResult,
+} from "./session.js";
+export type { PendingFile, SandboxState } from "./state.js";
