@@ -3,14 +3,44 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { GroveError } from "../errors.js";
+import { type Summarize, summarizeBranchTo } from "../sessions/index.js";
 import { SessionTree } from "../tree/index.js";
-import { type BranchSummarizer, FILTER_MODES, type FilterMode, navigateConversation } from "../tui/index.js";
-import { shellQuote } from "../util/index.js";
+import { FILTER_MODES, type FilterMode, navigateConversation } from "../tui/index.js";
+import { groveHome, shellQuote } from "../util/index.js";
 
-export interface NavigateFlags {
+export interface NavigateOptions {
+	filter: FilterMode;
 	/** Open `$EDITOR` on a selected user message and append the edited text as a new message. */
-	edit?: boolean;
-	filter?: string;
+	edit: boolean;
+	/** The summarizer for a branch left behind; called only if the user asks for a summary. */
+	summarizer: () => Summarize;
+}
+
+/**
+ * A value from grove's settings file (`settings.json` in grove's home), or undefined when the file
+ * or the key is missing.
+ */
+export async function readSetting(key: string): Promise<unknown> {
+	const path = join(groveHome(), "settings.json");
+	let text: string;
+	try {
+		text = await readFile(path, "utf8");
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+		throw new GroveError("IO_ERROR", `cannot read ${path}`, { cause: error });
+	}
+	let settings: unknown;
+	try {
+		settings = JSON.parse(text);
+	} catch (error) {
+		throw new GroveError("INVALID_FORMAT", `${path} is not valid JSON`, {
+			hint: "fix the file, or remove it to use the defaults",
+			cause: error,
+		});
+	}
+	return typeof settings === "object" && settings !== null
+		? (settings as Record<string, unknown>)[key]
+		: undefined;
 }
 
 /** The filter to start with: `--filter`, else the `treeFilterMode` setting, else `default`. */
@@ -19,9 +49,13 @@ export function startingFilter(flag: string | undefined, setting: unknown): Filt
 	if (chosen === undefined) return "default";
 	if (typeof chosen === "string" && (FILTER_MODES as readonly string[]).includes(chosen))
 		return chosen as FilterMode;
-	throw new GroveError("INVALID_ARGUMENT", `unknown tree filter ${JSON.stringify(chosen)}`, {
-		hint: `use one of ${FILTER_MODES.join(", ")}`,
-	});
+	throw new GroveError(
+		"INVALID_ARGUMENT",
+		`unknown tree filter ${JSON.stringify(chosen)} in the treeFilterMode setting`,
+		{
+			hint: `use one of ${FILTER_MODES.join(", ")} in ${join(groveHome(), "settings.json")}`,
+		},
+	);
 }
 
 /** Opens `$EDITOR` (else `$VISUAL`, else `vi`) on `text` and returns what the user saved. */
@@ -50,16 +84,21 @@ async function editText(text: string): Promise<string> {
  * lock so no other writer forks the tree meanwhile; then the move is reported, and with `--edit`
  * the selected message is edited and appended as the start of the new branch.
  */
-export async function navigateSessionFile(
-	path: string,
-	flags: NavigateFlags & { filter: FilterMode; summarize?: BranchSummarizer },
-): Promise<void> {
+export async function navigateSessionFile(path: string, options: NavigateOptions): Promise<void> {
 	const session = await SessionTree.open(path, { lock: "exclusive" });
 	try {
 		const result = await navigateConversation(session, {
 			title: `Session tree: ${session.name ?? basename(path)}`,
-			filter: flags.filter,
-			...(flags.summarize === undefined ? {} : { summarize: flags.summarize }),
+			filter: options.filter,
+			summarize: async (targetId, instructions) => {
+				const summarize = options.summarizer();
+				process.stderr.write("Summarizing the branch left behind…\n");
+				const written = await summarizeBranchTo(session, targetId, {
+					summarize,
+					...(instructions === undefined ? {} : { instructions }),
+				});
+				return written.id;
+			},
 		});
 		if (result.kind === "cancelled") return;
 		const where = result.leafId === null ? "the start (an empty conversation)" : result.leafId;
@@ -69,7 +108,7 @@ export async function navigateSessionFile(
 			console.log(`Moved to ${where}.`);
 			return;
 		}
-		if (flags.edit !== true) {
+		if (!options.edit) {
 			console.log(`Moved to ${where}. The message to edit and send again:\n\n${result.messageText}`);
 			return;
 		}

@@ -4,15 +4,18 @@ import { conversationEntries, userMessageText } from "./conversation-entries.js"
 import { runNavigator } from "./navigator.js";
 import type { FilterMode, NavigatorSource } from "./navigator-model.js";
 
-/** Writes a summary of the entries a move leaves behind; `instructions` are the user's own, if any. */
-export type BranchSummarizer = (entries: SessionEntry[], instructions: string | undefined) => Promise<string>;
+/**
+ * Moves the leaf to `targetId` (null: an empty conversation) writing a `branch_summary` of what the
+ * move leaves behind, with the user's own `instructions` if any; returns the summary entry's id.
+ */
+export type BranchSummarizer = (targetId: string | null, instructions: string | undefined) => Promise<string>;
 
 export interface ConversationNavigatorOptions {
 	/** What the title line calls the session (its name or file). */
 	title: string;
 	filter?: FilterMode;
-	/** Offered when a move leaves entries behind; without it the navigator does not ask. */
-	summarize?: BranchSummarizer;
+	/** Offered when a move leaves entries behind. */
+	summarize: BranchSummarizer;
 	terminal?: Terminal;
 }
 
@@ -56,11 +59,10 @@ function targetOf(entry: SessionEntry): { leafId: string | null; messageText: st
 		: { leafId: entry.parentId, messageText: text };
 }
 
-/** Entries on the path to `from` that are not on the path to `to`: what a move from `from` to `to` leaves behind. */
-function leftBehind(session: SessionTree, from: string | null, to: string | null): SessionEntry[] {
-	if (from === null) return [];
-	const kept = new Set(session.tree.pathIds(to));
-	return session.tree.path(from).filter((entry) => !kept.has(entry.id));
+/** True when moving from `from` to `to` leaves entries behind: `from` is not on the path to `to`. */
+function leavesEntries(session: SessionTree, from: string | null, to: string | null): boolean {
+	if (from === null || from === to) return false;
+	return !session.tree.pathIds(to).includes(from);
 }
 
 /**
@@ -71,7 +73,6 @@ export async function navigateConversation(
 	session: SessionTree,
 	options: ConversationNavigatorOptions,
 ): Promise<ConversationNavigation> {
-	const { summarize } = options;
 	const outcome = await runNavigator<SessionEntry>({
 		source: conversationSource(session),
 		describe: conversationEntries,
@@ -81,20 +82,13 @@ export async function navigateConversation(
 		setLabel: async (entry, label) => {
 			session.addLabel(entry.id, label);
 		},
-		leavesBranch: (entry) =>
-			summarize !== undefined && leftBehind(session, session.activeLeaf, targetOf(entry).leafId).length > 0,
+		leavesBranch: (entry) => leavesEntries(session, session.activeLeaf, targetOf(entry).leafId),
 	});
 	if (outcome.kind === "cancelled") return { kind: "cancelled" };
 	const { leafId, messageText } = targetOf(outcome.entry);
 	let summaryId: string | undefined;
-	if (outcome.summary.kind === "summarize" && summarize !== undefined) {
-		const summary = await summarize(
-			leftBehind(session, session.activeLeaf, leafId),
-			outcome.summary.instructions,
-		);
-		summaryId = session.branchWithSummary(leafId, summary);
-	} else {
-		session.switchBranch(leafId);
-	}
+	if (outcome.summary.kind === "summarize")
+		summaryId = await options.summarize(leafId, outcome.summary.instructions);
+	else session.switchBranch(leafId);
 	return { kind: "moved", leafId: summaryId ?? leafId, summaryId, messageText };
 }

@@ -62,6 +62,14 @@ async function conversation(dir: string) {
 	return { path, ids };
 }
 
+const LEAVING = "Summarize the entries left behind?";
+
+/** Answers the question asked on leaving a branch: the first choice, no summary. */
+async function noSummary(terminal: Terminal): Promise<void> {
+	await terminal.waitFor(LEAVING);
+	await terminal.press("Enter");
+}
+
 async function leafOf(path: string): Promise<string | null> {
 	const session = await SessionTree.open(path, { readOnly: true });
 	try {
@@ -257,6 +265,7 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 		await terminal.press("Down", "Down");
 		await terminal.waitFor("(7/7)");
 		await terminal.press("Enter");
+		await noSummary(terminal);
 		expect(await terminal.exited()).toBe(0);
 		await terminal.waitFor(`Moved to ${ids.aDone}.`);
 		expect(await leafOf(path)).toBe(ids.aDone);
@@ -271,6 +280,7 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 		await terminal.press("Down");
 		await terminal.waitFor("(6/7)");
 		await terminal.press("Enter");
+		await noSummary(terminal);
 		expect(await terminal.exited()).toBe(0);
 		await terminal.waitFor(`Moved to ${ids.hi}. The message to edit and send again:\n\ntry plan A`);
 		expect(await leafOf(path)).toBe(ids.hi);
@@ -283,6 +293,7 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 		await terminal.press("Down", "Down", "Down");
 		await terminal.waitFor("(1/7)");
 		await terminal.press("Enter");
+		await noSummary(terminal);
 		expect(await terminal.exited()).toBe(0);
 		await terminal.waitFor("Moved to the start (an empty conversation).");
 		expect(await leafOf(path)).toBe(null);
@@ -311,6 +322,7 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 		await terminal.press("Down");
 		await terminal.waitFor("(6/7)");
 		await terminal.press("Enter");
+		await noSummary(terminal);
 		expect(await terminal.exited()).toBe(0);
 		const session = await SessionTree.open(path, { readOnly: true });
 		const leaf = session.getEntry(session.activeLeaf as string);
@@ -321,6 +333,66 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 		});
 		await session.close();
 		await terminal.waitFor(`appended the edited message as ${leaf?.id}`);
+	});
+
+	test("leaving a branch asks about a summary; Esc goes back to the tree", async ({ dir }) => {
+		const { path, ids } = await conversation(dir);
+		const terminal = await grove(["tree", path], dir);
+		await terminal.waitFor("(5/7)");
+		await terminal.press("Down", "Down");
+		await terminal.waitFor("(7/7)");
+		await terminal.press("Enter");
+		const asked = await terminal.waitFor(LEAVING);
+		expect(asked).toContain("→ No summary\n    Summarize\n    Summarize with custom instructions");
+		await terminal.press("Escape");
+		expect(await terminal.waitForGone(LEAVING)).toContain("›       assistant: A done");
+		await terminal.press("Escape");
+		expect(await terminal.exited()).toBe(0);
+		expect(await leafOf(path)).toBe(ids.bDone);
+	});
+
+	test("Summarize writes a branch summary of what is left behind, then moves", async ({ dir }) => {
+		const { path, ids } = await conversation(dir);
+		const summarizer = `echo "summary of $(grep -o '"role"' | wc -l) messages; $(printf %s "$GROVE_SUMMARY_INSTRUCTIONS" | tail -n 1)"`;
+		const terminal = await grove(["tree", path, "--summarizer", summarizer], dir);
+		await terminal.waitFor("(5/7)");
+		await terminal.press("Down", "Down");
+		await terminal.waitFor("(7/7)");
+		await terminal.press("Enter");
+		await terminal.waitFor(LEAVING);
+		await terminal.press("Down");
+		await terminal.press("Enter");
+		expect(await terminal.exited()).toBe(0);
+		const session = await SessionTree.open(path, { readOnly: true });
+		const summary = session.getEntry(session.activeLeaf as string);
+		expect(summary).toMatchObject({ type: "branch_summary", parentId: ids.aDone });
+		expect((summary as { summary: string }).summary).toMatch(/^summary of 3 messages; /);
+		await session.close();
+		await terminal.waitFor(`Summarized the branch left behind in ${summary?.id}.`);
+	});
+
+	test("Summarize with custom instructions passes them to the summarizer", async ({ dir }) => {
+		const { path } = await conversation(dir);
+		const summarizer = `printf '%s' "$GROVE_SUMMARY_INSTRUCTIONS" | tail -n 1`;
+		const terminal = await grove(["tree", path, "--summarizer", summarizer], dir);
+		await terminal.waitFor("(5/7)");
+		await terminal.press("Down", "Down");
+		await terminal.waitFor("(7/7)");
+		await terminal.press("Enter");
+		await terminal.waitFor(LEAVING);
+		await terminal.press("Down");
+		await terminal.press("Down");
+		await terminal.press("Enter");
+		await terminal.waitFor("Instructions for the summary");
+		await terminal.type("keep the file names");
+		await terminal.press("Enter");
+		expect(await terminal.exited()).toBe(0);
+		const session = await SessionTree.open(path, { readOnly: true });
+		expect(session.getEntry(session.activeLeaf as string)).toMatchObject({
+			type: "branch_summary",
+			summary: "Also: keep the file names",
+		});
+		await session.close();
 	});
 
 	test("redraws on resize and fills a large terminal", async ({ dir }) => {
