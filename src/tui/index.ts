@@ -1,5 +1,2 @@
-export { type BranchSummarizer, type ConversationNavigation, navigateConversation } from "./conversation.js";
+export { navigateConversation } from "./conversation.js";
 export { FILTER_MODES, type FilterMode } from "./navigator-model.js";
-export { runPicker } from "./picker.js";
-export type { PickerSession } from "./picker-model.js";
-export type { PickerScope } from "./picker-view.js";
