@@ -7,6 +7,7 @@ import { registerSandboxCommands } from "./sandbox.js";
 import { registerSessionCommands } from "./session.js";
 import { registerConversationCommands } from "./session-commands.js";
 import { registerSessionsCommands } from "./sessions.js";
+import { registerTreeCommands } from "./tree.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
 	version: string;
@@ -24,6 +25,7 @@ export function createProgram(): Command {
 	registerSessionCommands(program);
 	registerSessionsCommands(program);
 	registerConversationCommands(program);
+	registerTreeCommands(program);
 	return program;
 }
 

@@ -1,4 +1,5 @@
 export { buildContext, type SessionContext } from "./context.js";
+export { describeEntry, messageText } from "./describe.js";
 export {
 	type AgentMessage,
 	asKnown,

@@ -72,7 +72,10 @@ export class JsonlStore implements TreeStore {
 		const lock = options.lock === "exclusive" ? acquireWriterLock(path) : null;
 		try {
 			let handle = await openExisting(path, readOnly);
-			let { header, bodyStart } = await readHeader(handle, path);
+			let { header, bodyStart } = await readHeader(handle, path).catch(async (error: unknown) => {
+				await handle.close();
+				throw error;
+			});
 			let migrated: Record<string, unknown>[] | null = null;
 			const version = typeof header.version === "number" ? header.version : 1;
 			if (version < CURRENT_VERSION) {

@@ -135,7 +135,15 @@ export class SessionTree {
 
 	/** Appends a message (pi's `AgentMessage`: user, assistant, toolResult, ...). */
 	addMessage(message: AgentMessage, parentId?: string): string {
-		return this.append({ type: "message", message }, parentId);
+		if (parentId !== undefined) this.#require(parentId);
+		// Built as a literal, not through append(): the hot path of a conversation.
+		return this.#add({
+			type: "message",
+			id: newEntryId((candidate) => this.#tree.has(candidate)),
+			parentId: parentId ?? this.#leaf,
+			timestamp: new Date().toISOString(),
+			message,
+		});
 	}
 
 	addModelChange(provider: string, modelId: string): string {
@@ -195,14 +203,21 @@ export class SessionTree {
 	 */
 	append(draft: EntryDraft, parentId?: string): string {
 		if (parentId !== undefined) this.#require(parentId);
-		const { type, id: _id, parentId: _parentId, timestamp: _timestamp, ...fields } = draft;
 		const entry: UnknownEntry = {
-			type,
+			type: draft.type,
 			id: newEntryId((candidate) => this.#tree.has(candidate)),
 			parentId: parentId ?? this.#leaf,
 			timestamp: new Date().toISOString(),
-			...fields,
 		};
+		// pi's key order: type, id, parentId, timestamp, then the entry's own fields.
+		for (const key in draft) {
+			if (key !== "type" && key !== "id" && key !== "parentId" && key !== "timestamp")
+				entry[key] = draft[key];
+		}
+		return this.#add(entry);
+	}
+
+	#add(entry: SessionEntry): string {
 		this.#store.append(entry);
 		this.#tree.insert(entry);
 		this.#leaf = entry.id;
