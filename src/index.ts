@@ -137,6 +137,7 @@ export {
 	type EntryDraft,
 	type EntryHead,
 	type ImageContent,
+	type JsonlFormat,
 	type JsonlOpenOptions,
 	JsonlStore,
 	type KnownEntry,
