@@ -154,6 +154,16 @@ export function defineShellSuite(name: string, harness: ShellSuiteHarness): void
 				await session.close();
 			}));
 
+		it("resolves a command whose shell is killed with 137, then throws SessionClosed", () =>
+			withSession(async (session) => {
+				const result = await session.sendAndWait("echo going; kill -9 $$");
+				expect(result).toMatchObject({ stdout: "going\n", exitCode: 137, ok: false, timedOut: false });
+				await expect(session.sendAndWait("echo")).rejects.toMatchObject({
+					code: "SESSION_CLOSED",
+					exitStatus: 137,
+				});
+			}));
+
 		it("delivers a multibyte character split across reads whole, and binary output intact", () =>
 			withSession(async (session) => {
 				const chunks: OutputChunk[] = [];
@@ -277,6 +287,27 @@ export function defineShellSuite(name: string, harness: ShellSuiteHarness): void
 				expect(settled(result)).toEqual({ ...ok, stdout: "/tmp\na b 1\nhi you\na b\n" });
 				await session.sendAndWait("false");
 				expect((await session.sendAndWait("echo $?")).stdout).toBe("1\n");
+			}));
+
+		it("keeps delivering output to other listeners when one throws", () =>
+			withSession(async (session) => {
+				const warnings: string[] = [];
+				const onWarning = (warning: Error) => warnings.push(warning.message);
+				process.on("warning", onWarning);
+				try {
+					const chunks: OutputChunk[] = [];
+					session.onOutput(() => {
+						throw new Error("listener bug");
+					});
+					session.onOutput((chunk) => chunks.push(chunk));
+					expect(settled(await session.sendAndWait("echo hello"))).toEqual({ ...ok, stdout: "hello\n" });
+					expect(joined(chunks, "stdout")).toBe("hello\n");
+					await expect
+						.poll(() => warnings)
+						.toEqual(["a ShellSession onOutput listener threw: Error: listener bug"]);
+				} finally {
+					process.off("warning", onWarning);
+				}
 			}));
 
 		it("interrupt() stops the running command like Ctrl-C", () =>
