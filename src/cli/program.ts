@@ -5,7 +5,9 @@ import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
 import { registerSandboxCommands } from "./sandbox.js";
 import { registerSessionCommands } from "./session.js";
+import { registerConversationCommands } from "./session-commands.js";
 import { registerSessionsCommands } from "./sessions.js";
+import { registerTreeCommands } from "./tree.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
 	version: string;
@@ -22,6 +24,8 @@ export function createProgram(): Command {
 	registerSandboxCommands(program);
 	registerSessionCommands(program);
 	registerSessionsCommands(program);
+	registerConversationCommands(program);
+	registerTreeCommands(program);
 	return program;
 }
 
@@ -31,8 +35,10 @@ export function createProgram(): Command {
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
 	const program = createProgram();
+	// `grove -c` is pi's spelling of `grove continue`.
+	const args = argv[0] === "-c" ? ["continue", ...argv.slice(1)] : argv;
 	try {
-		await program.parseAsync([...argv], { from: "user" });
+		await program.parseAsync([...args], { from: "user" });
 		return typeof process.exitCode === "number" ? process.exitCode : 0;
 	} catch (error) {
 		if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;

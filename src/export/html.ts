@@ -14,8 +14,8 @@ export interface PageEntry {
 /** What the exported page shows. The page renders exactly this; it computes no tree order of its own. */
 export interface SessionPage {
 	header: { id: string; timestamp: string; cwd: string; name: string | null };
-	/** Every entry of the tree in the tree's depth-first order, with its depth and current label. */
-	nodes: readonly { entry: PageEntry; depth: number; label: string | null }[];
+	/** Every entry of the tree in the tree's depth-first order, with its indent (which grows where the tree branches) and current label. */
+	nodes: readonly { entry: PageEntry; indent: number; label: string | null }[];
 	/** The active leaf; the page opens on its path. */
 	leafId: string | null;
 	activePath: SessionStats;

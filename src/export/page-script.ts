@@ -147,7 +147,7 @@ function renderTree() {
 		const id = node.entry.id;
 		const row = el("li", "node");
 		row.dataset.id = id;
-		row.style.paddingLeft = Math.min(node.depth, 40) * 12 + 4 + "px";
+		row.style.paddingLeft = Math.min(node.indent, 40) * 12 + 4 + "px";
 		if (activePath.has(id)) row.classList.add("on-path");
 		if (id === data.leafId) row.classList.add("leaf");
 		if (id === selected) row.classList.add("selected");

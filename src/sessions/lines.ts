@@ -44,19 +44,31 @@ export async function scanLines(path: string, options: LineScanOptions): Promise
 		let prefix: Buffer = Buffer.alloc(0);
 
 		const decide = () => {
-			prefix = Buffer.concat(pieces, held).subarray(0, PREFIX_BYTES);
+			// Until now only the prefix has been held.
+			prefix = Buffer.concat(pieces, held);
 			decided = options.want(prefix, lineStart) ? "keep" : "drop";
 			if (decided === "drop") {
 				pieces = [];
 				held = 0;
 			}
+			return decided === "keep";
 		};
 		const feed = (piece: Buffer) => {
 			if (decided === "drop" || piece.length === 0) return;
-			// Copy: the chunk buffer is reused for the next read.
-			pieces.push(Buffer.from(piece));
-			held += piece.length;
-			if (decided === "undecided" && held >= PREFIX_BYTES) decide();
+			// Copies: the chunk buffer is reused for the next read.
+			if (decided === "keep") {
+				pieces.push(Buffer.from(piece));
+				held += piece.length;
+				return;
+			}
+			const head = piece.subarray(0, PREFIX_BYTES - held);
+			pieces.push(Buffer.from(head));
+			held += head.length;
+			if (held < PREFIX_BYTES) return;
+			if (decide() && head.length < piece.length) {
+				pieces.push(Buffer.from(piece.subarray(head.length)));
+				held += piece.length - head.length;
+			}
 		};
 		const finish = (end: number, terminated: boolean) => {
 			if (decided === "undecided") decide();

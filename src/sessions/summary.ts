@@ -195,9 +195,11 @@ export async function scanSummary(
 				if (entry !== null) applyEntry(state, entry);
 				return;
 			}
-			// A message line recognised by its prefix and not kept whole.
+			// A line recognised by its prefix and not kept whole: another type, or a message.
+			const prefix = line.prefix.toString("latin1");
+			if (typePattern.exec(prefix)?.[1] !== "message") return;
 			state.messageCount++;
-			const role = rolePattern.exec(line.prefix.toString("latin1"))?.[1];
+			const role = rolePattern.exec(prefix)?.[1];
 			if (role === "user" || role === "assistant") {
 				candidates.push({ start: line.start, end: line.end });
 				if (candidates.length > ACTIVITY_CANDIDATES) candidates.shift();

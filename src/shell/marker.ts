@@ -55,6 +55,12 @@ export const setupScript = [
 	// biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
 	'if [ -n "${BASH_VERSION-}" ]; then set +o history +H; fi',
 	"__grove_s=0; __grove_d=; __grove_f=/dev/null; __grove_r=eval",
+	// The markers go to copies of the shell's stdout and stderr, so a command that redirects the
+	// shell's own output (`exec >log`) cannot hide them. bash picks free descriptors above 9 (in
+	// `eval`, because other shells cannot even parse that syntax); other shells take 7 and 8.
+	"__grove_o=7; __grove_w=8",
+	// biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+	"if [ -n \"${BASH_VERSION-}\" ]; then eval 'exec {__grove_o}>&1 {__grove_w}>&2'; else exec 7>&1 8>&2; fi",
 	"__grove_b() {",
 	"  __grove_f=/dev/null",
 	// biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
@@ -67,13 +73,13 @@ export const setupScript = [
 	'  if [ -z "${BASH_VERSION-}" ] && ! (eval "__grove_k() {',
 	"$__grove_c",
 	'}"); then __grove_r=__grove_n; fi',
-	'  printf \'\\037%s%s<\\n\' "$1" "$2"; printf \'\\037%s%s<\\n\' "$1" "$2" >&9',
+	'  printf \'\\037%s%s<\\n\' "$1" "$2" >&"$__grove_o"; printf \'\\037%s%s<\\n\' "$1" "$2" >&"$__grove_w"',
 	"  return $__grove_s",
 	"}",
 	"__grove_e() {",
 	'  __grove_s=$3; __grove_d="$1:$2"',
 	'  [ "$__grove_f" = /dev/null ] || rm -f "$__grove_f"',
-	'  printf \'\\037%s%s>%s\\n\' "$1" "$2" "$3"; printf \'\\037%s%s>%s\\n\' "$1" "$2" "$3" >&9',
+	'  printf \'\\037%s%s>%s\\n\' "$1" "$2" "$3" >&"$__grove_o"; printf \'\\037%s%s>%s\\n\' "$1" "$2" "$3" >&"$__grove_w"',
 	"}",
 	'__grove_n() { (eval "$1"); }',
 	'__grove_a() { __grove_x=$?; [ "$__grove_d" = "$1:$2" ] || __grove_e "$1" "$2" "$__grove_x"; }',
@@ -81,22 +87,25 @@ export const setupScript = [
 ].join("\n");
 
 /**
- * Redirections around the protocol's own steps: stderr (where `set -x` traces go) is silenced and
- * the real stderr is lent as fd 9 for the markers. Both are undone after the step, so a user's own
- * fd 9 is untouched.
+ * Around the protocol's own steps: stderr, where `set -x` traces go, is silenced (the markers have
+ * descriptors of their own); the redirection ends with the step.
  */
-const quiet = "9>&2 2>/dev/null";
+const quiet = "2>/dev/null";
+
+/** Throws INVALID_ARGUMENT for a command no shell can receive. */
+export function checkCommand(command: string): void {
+	if (command.includes("\0")) {
+		throw new GroveError("INVALID_ARGUMENT", "a shell command cannot contain a NUL byte", {
+			hint: "pass binary data through the stdin option instead",
+		});
+	}
+}
 
 /**
  * The two lines that run `command` in the shell. The first starts, runs and ends it; the second
  * ends it if the shell abandoned the first line.
  */
 export function commandLines(id: CommandId, command: string, stdin?: string | Uint8Array): string {
-	if (command.includes("\0")) {
-		throw new GroveError("INVALID_ARGUMENT", "a shell command cannot contain a NUL byte", {
-			hint: "pass binary data through the stdin option instead",
-		});
-	}
 	const input = stdin === undefined ? "" : ` ${printfEscape(stdin)}`;
 	return (
 		`{ __grove_c=${shellQuote(command)}; __grove_b ${id.first} ${id.second}${input}; } ${quiet};` +

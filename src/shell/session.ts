@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { GroveError } from "../errors.js";
 import { OutputBuffer, ResultCollector, StreamText } from "./collect.js";
 import { StreamDecoder, type StreamEvent } from "./decode.js";
-import { type CommandId, commandLines, fallbackLine, newCommandId, setupScript } from "./marker.js";
+import {
+	type CommandId,
+	checkCommand,
+	commandLines,
+	fallbackLine,
+	newCommandId,
+	setupScript,
+} from "./marker.js";
 import { SessionClosed } from "./session-closed.js";
 import type { CommandResult, OutputChunk, SendOptions, ShellProcess, ShellSession } from "./types.js";
 
@@ -88,6 +95,8 @@ class ProtocolSession implements ShellSession {
 	#closed: SessionClosed | null = null;
 	#closing: Promise<void> | null = null;
 	#exited: Promise<number>;
+	/** Why the transport could not report the shell's exit, kept as the cause of SessionClosed. */
+	#exitError: unknown;
 	#streamsEnded: Promise<void>;
 
 	constructor(process: ShellProcess, options: AttachOptions) {
@@ -111,7 +120,14 @@ class ProtocolSession implements ShellSession {
 		this.#streamsEnded = Promise.all(ended).then(() => undefined);
 		// A write to a shell that has just died fails with EPIPE; the exit is handled through `exited`.
 		process.stdin.on("error", () => undefined);
-		this.#exited = process.exited.then((code) => code ?? 128 + 9);
+		// A transport that cannot tell how the shell ended reports it as killed, like a null status.
+		this.#exited = process.exited.then(
+			(code) => code ?? 128 + 9,
+			(error: unknown) => {
+				this.#exitError = error;
+				return 128 + 9;
+			},
+		);
 		void this.#exited.then((status) => this.#onShellExit(status));
 	}
 
@@ -149,6 +165,7 @@ class ProtocolSession implements ShellSession {
 			this.#throwIfClosed();
 			options.signal?.throwIfAborted();
 			const job: Job = { command, mode: "wait", options, resolve, reject };
+			checkJob(job);
 			const { signal } = options;
 			if (signal !== undefined) {
 				const onAbort = () => this.#abort(job);
@@ -224,18 +241,7 @@ class ProtocolSession implements ShellSession {
 	}
 
 	#enqueue(job: Job): void {
-		if (job.options.timeoutMs !== undefined && !(job.options.timeoutMs > 0)) {
-			throw new GroveError(
-				"INVALID_ARGUMENT",
-				`timeoutMs must be a positive number, got ${job.options.timeoutMs}`,
-			);
-		}
-		if (job.options.maxOutputBytes !== undefined && !(job.options.maxOutputBytes >= 0)) {
-			throw new GroveError(
-				"INVALID_ARGUMENT",
-				`maxOutputBytes must be zero or more, got ${job.options.maxOutputBytes}`,
-			);
-		}
+		checkJob(job);
 		this.#queue.push(job);
 		if (this.#running === null) this.#next();
 	}
@@ -243,15 +249,8 @@ class ProtocolSession implements ShellSession {
 	#next(): void {
 		const job = this.#queue.shift();
 		if (job === undefined || this.#closed !== null) return;
-		let lines: string;
 		const id = newCommandId();
-		try {
-			lines = commandLines(id, job.command, job.options.stdin);
-		} catch (error) {
-			job.reject(error);
-			this.#next();
-			return;
-		}
+		const lines = commandLines(id, job.command, job.options.stdin);
 		const maxOutputBytes = job.options.maxOutputBytes ?? defaultMaxOutputBytes;
 		const running: Running = {
 			job,
@@ -419,7 +418,8 @@ class ProtocolSession implements ShellSession {
 	}
 
 	#onShellExit(status: number): void {
-		this.#closing ??= this.#shutDown(new SessionClosed(this.id, status), { kind: "exited", status });
+		const cause = this.#exitError === undefined ? {} : { cause: this.#exitError };
+		this.#closing ??= this.#shutDown(new SessionClosed(this.id, status, cause), { kind: "exited", status });
 	}
 
 	/**
@@ -472,5 +472,17 @@ class ProtocolSession implements ShellSession {
 		this.#running = null;
 		for (const job of this.#queue.splice(0)) job.reject(reason);
 		this.#listeners.clear();
+	}
+}
+
+/** Throws INVALID_ARGUMENT for a command or options the protocol cannot carry out. */
+function checkJob(job: Job): void {
+	checkCommand(job.command);
+	const { timeoutMs, maxOutputBytes } = job.options;
+	if (timeoutMs !== undefined && !(timeoutMs > 0)) {
+		throw new GroveError("INVALID_ARGUMENT", `timeoutMs must be a positive number, got ${timeoutMs}`);
+	}
+	if (maxOutputBytes !== undefined && !(maxOutputBytes >= 0)) {
+		throw new GroveError("INVALID_ARGUMENT", `maxOutputBytes must be zero or more, got ${maxOutputBytes}`);
 	}
 }

@@ -9,7 +9,7 @@ import {
 	type UnknownEntry,
 } from "./entries.js";
 import { newEntryId, uuidv7 } from "./ids.js";
-import { JsonlStore } from "./jsonl-store.js";
+import { type JsonlFormat, JsonlStore } from "./jsonl-store.js";
 import { MemoryStore } from "./memory-store.js";
 import { CURRENT_VERSION } from "./migrate.js";
 import type { TreeStore } from "./store.js";
@@ -39,6 +39,8 @@ export interface CreateOptions {
 	/** Path of the session this one continues from, recorded in the header. */
 	parentSession?: string;
 	lock?: "none" | "exclusive";
+	/** `"chimera"` writes chimera's dialect (snake_case links, float seconds, 12-hex ids). Default `"pi"`. */
+	format?: JsonlFormat;
 }
 
 /** An entry to append: its fields without `id`, `parentId` and `timestamp`, which grove fills in. */
@@ -77,12 +79,13 @@ export class SessionTree {
 	static async create(path: string, options: CreateOptions = {}): Promise<SessionTree> {
 		const store = await JsonlStore.create(path, newHeader(options), {
 			...(options.lock === undefined ? {} : { lock: options.lock }),
+			...(options.format === undefined ? {} : { format: options.format }),
 		});
 		return new SessionTree(store, new Tree());
 	}
 
 	/** A session kept in memory only. */
-	static inMemory(options: Omit<CreateOptions, "lock"> = {}): SessionTree {
+	static inMemory(options: Omit<CreateOptions, "lock" | "format"> = {}): SessionTree {
 		return new SessionTree(MemoryStore.create(newHeader(options)), new Tree());
 	}
 
@@ -135,7 +138,15 @@ export class SessionTree {
 
 	/** Appends a message (pi's `AgentMessage`: user, assistant, toolResult, ...). */
 	addMessage(message: AgentMessage, parentId?: string): string {
-		return this.append({ type: "message", message }, parentId);
+		if (parentId !== undefined) this.#require(parentId);
+		// Built as a literal, not through append(): the hot path of a conversation.
+		return this.#add({
+			type: "message",
+			id: this.#newId(),
+			parentId: parentId ?? this.#leaf,
+			timestamp: new Date().toISOString(),
+			message,
+		});
 	}
 
 	addModelChange(provider: string, modelId: string): string {
@@ -195,14 +206,21 @@ export class SessionTree {
 	 */
 	append(draft: EntryDraft, parentId?: string): string {
 		if (parentId !== undefined) this.#require(parentId);
-		const { type, id: _id, parentId: _parentId, timestamp: _timestamp, ...fields } = draft;
 		const entry: UnknownEntry = {
-			type,
-			id: newEntryId((candidate) => this.#tree.has(candidate)),
+			type: draft.type,
+			id: this.#newId(),
 			parentId: parentId ?? this.#leaf,
 			timestamp: new Date().toISOString(),
-			...fields,
 		};
+		// pi's key order: type, id, parentId, timestamp, then the entry's own fields.
+		for (const key in draft) {
+			if (key !== "type" && key !== "id" && key !== "parentId" && key !== "timestamp")
+				entry[key] = draft[key];
+		}
+		return this.#add(entry);
+	}
+
+	#add(entry: SessionEntry): string {
 		this.#store.append(entry);
 		this.#tree.insert(entry);
 		this.#leaf = entry.id;
@@ -313,13 +331,18 @@ export class SessionTree {
 		const marker = {
 			type: "custom",
 			customType: LEAF_MARKER,
-			id: newEntryId((candidate) => this.#tree.has(candidate)),
+			id: this.#newId(),
 			parentId: targetId,
 			timestamp: new Date().toISOString(),
 		};
 		this.#store.append(marker);
 		this.#tree.insert(marker);
 		this.#store.flush();
+	}
+
+	#newId(): string {
+		const taken = (candidate: string) => this.#tree.has(candidate);
+		return this.#store.newEntryId?.(taken) ?? newEntryId(taken);
 	}
 
 	#leafOr(leafId: string | undefined): string | null {
@@ -337,7 +360,7 @@ export class SessionTree {
 	}
 }
 
-function newHeader(options: Omit<CreateOptions, "lock">): SessionHeader {
+function newHeader(options: Omit<CreateOptions, "lock" | "format">): SessionHeader {
 	return {
 		type: "session",
 		version: CURRENT_VERSION,

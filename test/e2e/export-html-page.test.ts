@@ -1,9 +1,10 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { Page } from "playwright-core";
 import { expect } from "vitest";
-import { type PageEntry, renderSessionHtml } from "../../src/export/index.js";
-import { statsOf } from "../../src/sessions/index.js";
+import { sessionHtml } from "../../src/export/index.js";
+import { type AgentMessage, SessionTree } from "../../src/tree/index.js";
 import { missingChromium, browserTest as test } from "../support/browser.js";
 import { describeIf } from "../support/requires.js";
 
@@ -12,9 +13,6 @@ interface Attributes {
 	getAttribute(name: string): string | null;
 }
 
-function entry(id: string, parentId: string | null, message: Record<string, unknown>): PageEntry {
-	return { type: "message", id, parentId, timestamp: "2026-01-01T00:00:00.000Z", message };
-}
 const user = (text: string) => ({ role: "user", content: text, timestamp: 1 });
 const assistant = (content: unknown[]) => ({
 	role: "assistant",
@@ -26,115 +24,89 @@ const assistant = (content: unknown[]) => ({
 	timestamp: 2,
 });
 
-/** A small tree: a main path with a tool call, and a labelled side branch after the first reply. */
-function samplePage(
-	extra: { nodes?: { entry: PageEntry; depth: number; label: string | null }[]; name?: string } = {},
-) {
-	const nodes = extra.nodes ?? [
-		{ entry: entry("e1", null, user("hello there")), depth: 0, label: null },
-		{
-			entry: entry("e2", "e1", assistant([{ type: "text", text: "hi, how can I help?" }])),
-			depth: 1,
-			label: null,
-		},
-		{ entry: entry("e3", "e2", user("read the file")), depth: 2, label: null },
-		{
-			entry: entry(
-				"e4",
-				"e3",
-				assistant([
-					{ type: "thinking", thinking: "I should read it" },
-					{ type: "toolCall", id: "t1", name: "read", arguments: { path: "a.txt" } },
-				]),
-			),
-			depth: 3,
-			label: null,
-		},
-		{
-			entry: entry("e5", "e4", {
-				role: "toolResult",
-				toolCallId: "t1",
-				toolName: "read",
-				content: [{ type: "text", text: "line one\nline two" }],
-				isError: false,
-				timestamp: 3,
-			}),
-			depth: 4,
-			label: null,
-		},
-		{
-			entry: entry("e6", "e5", assistant([{ type: "text", text: "the file has two lines" }])),
-			depth: 5,
-			label: null,
-		},
-		{ entry: entry("b1", "e2", user("try the other way")), depth: 2, label: "alternative" },
-		{
-			entry: entry("b2", "b1", assistant([{ type: "text", text: "other way done" }])),
-			depth: 3,
-			label: null,
-		},
-	];
-	const byId = new Map(nodes.map((node) => [node.entry.id, node.entry]));
-	const path: PageEntry[] = [];
-	for (let id: string | null = "e6"; id !== null && byId.has(id); id = byId.get(id)?.parentId ?? null) {
-		path.unshift(byId.get(id) as PageEntry);
-	}
-	const leafId = byId.has("e6") ? "e6" : (nodes.at(-1)?.entry.id ?? null);
-	return renderSessionHtml({
-		header: {
-			id: "0190-session",
-			timestamp: "2026-01-01T00:00:00.000Z",
-			cwd: "/work/demo",
-			name: extra.name ?? null,
-		},
-		nodes,
-		leafId,
-		activePath: statsOf(path),
-		wholeTree: statsOf(nodes.map((node) => node.entry)),
-		jsonl: `${nodes.map((node) => JSON.stringify(node.entry)).join("\n")}\n`,
-		fileName: "session.jsonl",
-	});
+/**
+ * A session file: a main path with a tool call, and a labelled side branch after the first reply.
+ * Returns the page and the entry ids by name.
+ */
+async function sampleSession(dir: string, options: { activeSide?: boolean } = {}) {
+	const path = join(dir, "session.jsonl");
+	const tree = await SessionTree.create(path, { cwd: "/work/demo" });
+	const ids: Record<string, string> = {};
+	ids.e1 = tree.addMessage(user("hello there"));
+	ids.e2 = tree.addMessage(assistant([{ type: "text", text: "hi, how can I help?" }]));
+	ids.e3 = tree.addMessage(user("read the file"));
+	ids.e4 = tree.addMessage(
+		assistant([
+			{ type: "thinking", thinking: "I should read it" },
+			{ type: "toolCall", id: "t1", name: "read", arguments: { path: "a.txt" } },
+		]),
+	);
+	ids.e5 = tree.addMessage({
+		role: "toolResult",
+		toolCallId: "t1",
+		toolName: "read",
+		content: [{ type: "text", text: "line one\nline two" }],
+		isError: false,
+		timestamp: 3,
+	} as AgentMessage);
+	ids.e6 = tree.addMessage(assistant([{ type: "text", text: "the file has two lines" }]));
+	tree.fork(ids.e2);
+	ids.b1 = tree.addMessage(user("try the other way"));
+	ids.b2 = tree.addMessage(assistant([{ type: "text", text: "other way done" }]));
+	tree.addLabel(ids.b1, "alternative");
+	tree.switchBranch(options.activeSide ? ids.b2 : ids.e6);
+	const html = await sessionHtml(tree, path);
+	await tree.close();
+	const names = new Map(Object.entries(ids).map(([name, id]) => [id, name]));
+	return { html, ids, names, id: tree.id };
 }
 
-async function open(page: import("playwright-core").Page, dir: string, html: string) {
+async function open(page: Page, dir: string, html: string, hash = "") {
 	const file = join(dir, "session.html");
 	await writeFile(file, html);
-	await page.goto(pathToFileURL(file).href);
+	await page.goto(`${pathToFileURL(file).href}${hash}`);
 	await page.locator("body[data-ready=true]").waitFor();
 }
 
-const rows = (page: import("playwright-core").Page) =>
-	page
-		.locator("#tree .node")
-		.evaluateAll((nodes) => nodes.map((node: Attributes) => node.getAttribute("data-id")));
-const shown = (page: import("playwright-core").Page) =>
-	page
-		.locator("#messages .entry")
-		.evaluateAll((nodes) => nodes.map((node: Attributes) => node.getAttribute("data-id")));
+/** Ids of the listed tree rows or shown messages, by their names in the sample. */
+const named = (names: Map<string, string>, selector: string) => async (page: Page) =>
+	(
+		await page
+			.locator(selector)
+			.evaluateAll((nodes: Attributes[]) => nodes.map((node) => node.getAttribute("data-id")))
+	).map((id) => names.get(id ?? "") ?? id);
 
 describeIf(missingChromium(), "exported session page in Chromium", () => {
 	test("opens on the active path, shows a side branch when clicked, filters, and screenshots", async ({
 		page,
 		dir,
 	}) => {
-		await open(page, dir, samplePage());
+		const { html, ids, names, id } = await sampleSession(dir);
+		const rows = named(names, "#tree .node");
+		const shown = named(names, "#messages .entry");
+		await open(page, dir, html);
+		// Depth first, children oldest first, the child on the active path first.
 		expect(await rows(page)).toEqual(["e1", "e2", "e3", "e4", "e5", "e6", "b1", "b2"]);
 		expect(await shown(page)).toEqual(["e1", "e2", "e3", "e4", "e5", "e6"]);
-		await expect
-			.poll(() => page.locator("#stats tbody tr").allInnerTexts())
-			.toEqual([
-				"Active path\t6\t2\t3\t1\t1\t30\t15\t0\t0\t45\t$1.5000",
-				"Whole tree\t8\t3\t4\t1\t1\t40\t20\t0\t0\t60\t$2.0000",
-			]);
+		expect(await page.locator("#session-id").textContent()).toBe(id);
+		expect(await page.locator("#stats tbody tr").allInnerTexts()).toEqual([
+			"Active path\t6\t2\t3\t1\t1\t30\t15\t0\t0\t45\t$1.5000",
+			"Whole tree\t9\t3\t4\t1\t1\t40\t20\t0\t0\t60\t$2.0000",
+		]);
 		expect(await page.locator("#models").textContent()).toBe("anthropic/claude-sonnet-4-5");
 
-		await page.locator('#tree .node[data-id="b1"] a').click();
+		await page.locator(`#tree .node[data-id="${ids.b1}"] a`).click();
 		await expect.poll(() => shown(page)).toEqual(["e1", "e2", "b1"]);
-		expect(new URL(page.url()).hash).toBe("#b1");
-		expect(await page.locator('#messages .entry[data-id="b1"] .label').textContent()).toBe("alternative");
+		expect(new URL(page.url()).hash).toBe(`#${ids.b1}`);
+		expect(await page.locator(`#messages .entry[data-id="${ids.b1}"] .label`).textContent()).toBe(
+			"alternative",
+		);
+		expect(await page.locator(`#messages .entry[data-id="${ids.b1}"] .text`).textContent()).toBe(
+			"try the other way",
+		);
 
 		// Thinking and tool output are collapsed; the tool call is shown.
-		await page.locator('#tree .node[data-id="e5"] a').click();
+		await page.locator(`#tree .node[data-id="${ids.e5}"] a`).click();
 		await expect.poll(() => shown(page)).toEqual(["e1", "e2", "e3", "e4", "e5"]);
 		expect(await page.locator("#messages details.thinking").getAttribute("open")).toBe(null);
 		expect(await page.locator("#messages details.tool-output").getAttribute("open")).toBe(null);
@@ -148,9 +120,12 @@ describeIf(missingChromium(), "exported session page in Chromium", () => {
 		expect(await rows(page)).toEqual(["b1"]);
 		await page.locator('.filter[data-filter="no-tools"]').click();
 		expect(await rows(page)).toEqual(["e1", "e2", "e3", "e6", "b1", "b2"]);
+		await page.locator('.filter[data-filter="all"]').click();
+		expect(await rows(page)).toHaveLength(9);
+		await page.locator('.filter[data-filter="default"]').click();
 		await page.locator("#search").fill("OTHER way");
 		expect(await rows(page)).toEqual(["b1", "b2"]);
-		expect(await page.locator("#tree-status").textContent()).toBe("2 of 8 entries");
+		expect(await page.locator("#tree-status").textContent()).toBe("2 of 9 entries");
 
 		const shot = join(dir, "page.png");
 		await page.screenshot({ path: shot, fullPage: true });
@@ -159,23 +134,27 @@ describeIf(missingChromium(), "exported session page in Chromium", () => {
 		expect((await stat(shot)).size).toBeGreaterThan(5000);
 	});
 
+	test("lists the active side branch first when it is the active one", async ({ page, dir }) => {
+		const { html, names } = await sampleSession(dir, { activeSide: true });
+		await open(page, dir, html);
+		expect(await named(names, "#tree .node")(page)).toEqual(["e1", "e2", "b1", "b2", "e3", "e4", "e5", "e6"]);
+		expect(await named(names, "#messages .entry")(page)).toEqual(["e1", "e2", "b1", "b2"]);
+	});
+
 	test("opens on the entry named in the link, and downloads the JSONL", async ({ page, dir }) => {
-		const html = samplePage();
-		const file = join(dir, "session.html");
-		await writeFile(file, html);
-		await page.goto(`${pathToFileURL(file).href}#b2`);
-		await page.locator("body[data-ready=true]").waitFor();
-		expect(await shown(page)).toEqual(["e1", "e2", "b1", "b2"]);
-		expect(await page.locator('#messages .entry[data-id="b2"] .permalink').getAttribute("href")).toBe("#b2");
+		const { html, ids, names } = await sampleSession(dir);
+		await open(page, dir, html, `#${ids.b2}`);
+		expect(await named(names, "#messages .entry")(page)).toEqual(["e1", "e2", "b1", "b2"]);
+		expect(await page.locator(`#messages .entry[data-id="${ids.b2}"] .permalink`).getAttribute("href")).toBe(
+			`#${ids.b2}`,
+		);
 
 		const download = page.waitForEvent("download");
 		await page.locator("#download").click();
 		const saved = join(dir, "download.jsonl");
 		await (await download).saveAs(saved);
 		expect((await download).suggestedFilename()).toBe("session.jsonl");
-		expect((await readFile(saved, "utf8")).split("\n")[0]).toBe(
-			'{"type":"message","id":"e1","parentId":null,"timestamp":"2026-01-01T00:00:00.000Z","message":{"role":"user","content":"hello there","timestamp":1}}',
-		);
+		expect(await readFile(saved, "utf8")).toBe(await readFile(join(dir, "session.jsonl"), "utf8"));
 	});
 
 	test("runs nothing from session content: scripts, handlers and javascript: links stay text", async ({
@@ -189,31 +168,32 @@ describeIf(missingChromium(), "exported session page in Chromium", () => {
 			"</script><script>window.__xss = 4</script>",
 			"see https://example.com/docs for more",
 		].join("\n");
-		const nodes = [
-			{ entry: entry("x1", null, user(hostile)), depth: 0, label: '<b onmouseover="window.__xss=5">lbl</b>' },
-			{
-				entry: entry("x2", "x1", assistant([{ type: "text", text: "[ok](https://example.com/a)" }])),
-				depth: 1,
-				label: null,
-			},
-		];
+		const path = join(dir, "hostile.jsonl");
+		const tree = await SessionTree.create(path, { cwd: '/tmp/"><script>window.__xss=7</script>' });
+		const first = tree.addMessage(user(hostile));
+		tree.addMessage(assistant([{ type: "text", text: "[ok](https://example.com/a)" }]));
+		tree.addLabel(first, '<b onmouseover="window.__xss=5">lbl</b>');
+		tree.setName('</title><script>window.__xss = 6</script>"');
+		const html = await sessionHtml(tree, path);
+		await tree.close();
 		const dialogs: string[] = [];
 		page.on("dialog", (dialog) => {
 			dialogs.push(dialog.message());
 			void dialog.dismiss();
 		});
-		await open(page, dir, samplePage({ nodes, name: '</title><script>window.__xss = 6</script>"' }));
-		expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBe(undefined);
-		expect(await page.locator('#messages .entry[data-id="x1"] .text').textContent()).toBe(hostile);
+		await open(page, dir, html);
+		const xss = () => page.evaluate(() => (globalThis as { __xss?: number }).__xss);
+		expect(await xss()).toBe(undefined);
+		expect(await page.locator(`#messages .entry[data-id="${first}"] .text`).textContent()).toBe(hostile);
 		expect(await page.locator("h1").textContent()).toBe('</title><script>window.__xss = 6</script>"');
 		expect(await page.locator("#messages img").count()).toBe(0);
 		const links = await page
 			.locator("#messages a.link")
 			.evaluateAll((nodes: Attributes[]) => nodes.map((node) => node.getAttribute("href")));
 		expect(links).toEqual(["https://example.com/docs", "https://example.com/a"]);
-		await page.locator('#messages .entry[data-id="x1"] .text').click();
-		await page.locator("#tree .label").dispatchEvent("mouseover");
-		expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBe(undefined);
+		await page.locator(`#messages .entry[data-id="${first}"] .text`).click();
+		await page.locator("#tree .label").first().dispatchEvent("mouseover");
+		expect(await xss()).toBe(undefined);
 		expect(dialogs).toEqual([]);
 	});
 });

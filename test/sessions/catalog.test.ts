@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SessionManager } from "@mariozechner/pi-coding-agent";
 import { describe, expect } from "vitest";
@@ -75,6 +75,23 @@ describe("listSessions", () => {
 		);
 		expect(ours[0]).toMatchObject({ name: "named", firstMessage: "newer one", messageCount: 2 });
 		expect(ours[1]?.modified).toBe(new Date(Date.UTC(2026, 0, 1) + 1500).toISOString());
+	});
+
+	test("agrees with pi on files pi wrote with branches, labels, names and settings entries", async ({
+		dir,
+	}) => {
+		const store = storeIn(dir);
+		const cwd = "/home/alice/projects/demo-app";
+		const folder = join(store.dir, encodeCwd(cwd));
+		await mkdir(folder, { recursive: true });
+		for (const name of ["01-simple.jsonl", "02-branches-labels.jsonl"]) {
+			await copyFile(new URL(`../fixtures/pi/${name}`, import.meta.url), join(folder, name));
+		}
+		const ours = await listSessions(store, { cwd });
+		const pis = await SessionManager.list(cwd, folder);
+		expect(ours.map((s) => [s.id, s.name ?? undefined, s.firstMessage, s.messageCount, s.modified])).toEqual(
+			pis.map((s) => [s.id, s.name, s.firstMessage, s.messageCount, s.modified.toISOString()]),
+		);
 	});
 
 	test("never mixes two directories that share a folder name", async ({ dir }) => {
@@ -163,6 +180,45 @@ describe("listSessions", () => {
 		});
 		await appendFile(path, "\n");
 		expect((await listSessions(store, { cwd: "/p" }))[0]).toMatchObject({ messageCount: 3 });
+	});
+});
+
+describe("streaming scan", () => {
+	test("reads lines longer than its buffer and prefixes split across buffer reads", async ({ dir }) => {
+		const store = storeIn(dir);
+		const folder = join(store.dir, encodeCwd("/p"));
+		await mkdir(folder, { recursive: true });
+		const header = {
+			type: "session",
+			version: 3,
+			id: "0190aaaa",
+			timestamp: "2026-01-01T00:00:00.000Z",
+			cwd: "/p",
+		};
+		const line = (id: string, parentId: string | null, message: unknown) =>
+			JSON.stringify({ type: "message", id, parentId, timestamp: "2026-01-01T00:00:00.000Z", message });
+		const lines = [JSON.stringify(header)];
+		// Pad with a custom entry so the next line starts 10 bytes before the 1 MiB read boundary.
+		const used = lines[0]?.length ?? 0;
+		const pad = JSON.stringify({
+			type: "custom",
+			id: "pad",
+			parentId: null,
+			timestamp: "",
+			customType: "x",
+			data: "",
+		});
+		lines.push(
+			pad.replace('"data":""', `"data":"${"p".repeat((1 << 20) - 10 - used - 1 - pad.length - 1)}"`),
+		);
+		const huge = "h".repeat(3 << 20);
+		lines.push(line("m1", null, userMessage(huge, Date.UTC(2026, 1, 1))));
+		lines.push(line("m2", "m1", assistantMessage("a".repeat(5 << 20), Date.UTC(2026, 1, 2))));
+		await writeFile(join(folder, "big.jsonl"), `${lines.join("\n")}\n`);
+		expect((lines[0]?.length ?? 0) + 1 + (lines[1]?.length ?? 0) + 1).toBe((1 << 20) - 10);
+		const [summary] = await listSessions(store, { cwd: "/p" });
+		expect(summary).toMatchObject({ id: "0190aaaa", messageCount: 2, modified: "2026-02-02T00:00:00.000Z" });
+		expect(summary?.firstMessage).toBe(huge);
 	});
 });
 

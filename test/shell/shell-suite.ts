@@ -94,6 +94,53 @@ export function defineShellSuite(name: string, harness: ShellSuiteHarness): void
 				expect(settled(await session.sendAndWait("echo fine"))).toEqual({ ...ok, stdout: "fine\n" });
 			}));
 
+		it("gives up a shell stuck in a builtin that ignores SIGINT: the result is timed out, the session closed", () =>
+			withSession(async (session) => {
+				const result = await session.sendAndWait("echo spinning; trap '' INT; while :; do :; done", {
+					timeoutMs: 200,
+				});
+				expect(result).toMatchObject({ stdout: "spinning\n", exitCode: 137, ok: false, timedOut: true });
+				await expect(session.sendAndWait("echo")).rejects.toMatchObject({ code: "SESSION_CLOSED" });
+			}));
+
+		it("stops a command when its AbortSignal fires and rejects with ABORTED", () =>
+			withSession(async (session) => {
+				const controller = new AbortController();
+				const chunks: OutputChunk[] = [];
+				session.onOutput((chunk) => chunks.push(chunk));
+				const running = session
+					.sendAndWait("echo started; sleep 30", { signal: controller.signal })
+					.catch((error: unknown) => error);
+				const queued = session
+					.sendAndWait("echo queued", { signal: controller.signal })
+					.catch((error: unknown) => error);
+				await expect.poll(() => joined(chunks, "stdout")).toBe("started\n");
+				controller.abort();
+				expect(await running).toMatchObject({ code: "ABORTED" });
+				expect(await queued).toMatchObject({ code: "ABORTED" });
+				await expect(session.sendAndWait("echo", { signal: controller.signal })).rejects.toMatchObject({
+					name: "AbortError",
+				});
+				expect(settled(await session.sendAndWait("echo next"))).toEqual({ ...ok, stdout: "next\n" });
+			}));
+
+		it("rejects a command with a NUL byte with INVALID_ARGUMENT", () =>
+			withSession(async (session) => {
+				await expect(session.sendAndWait("echo a\0b")).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+				expect(() => session.send("echo a\0b")).toThrow(
+					expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+				);
+			}));
+
+		it("keeps working after a command redirects the shell's own output and input", () =>
+			withSession(async (session) => {
+				await session.sendAndWait('d=$(mktemp -d); exec 5>&1 >"$d/out" 6>&2 2>"$d/err" </dev/null');
+				const hidden = await session.sendAndWait("echo to-file; echo err-to-file >&2");
+				expect(settled(hidden)).toEqual({ ...ok, stdout: "" });
+				const restored = await session.sendAndWait('exec >&5 5>&- 2>&6 6>&-; cat "$d/out" "$d/err"');
+				expect(settled(restored)).toEqual({ ...ok, stdout: "to-file\nerr-to-file\n" });
+			}));
+
 		it("resolves `exit 3` with exit code 3, then throws SessionClosed from every call", () =>
 			withSession(async (session) => {
 				const result = await session.sendAndWait("echo bye; exit 3");
@@ -105,6 +152,16 @@ export function defineShellSuite(name: string, harness: ShellSuiteHarness): void
 				expect(() => session.onOutput(() => undefined)).toThrow(expect.objectContaining(closed));
 				expect(() => session.interrupt()).toThrow(expect.objectContaining(closed));
 				await session.close();
+			}));
+
+		it("resolves a command whose shell is killed with 137, then throws SessionClosed", () =>
+			withSession(async (session) => {
+				const result = await session.sendAndWait("echo going; kill -9 $$");
+				expect(result).toMatchObject({ stdout: "going\n", exitCode: 137, ok: false, timedOut: false });
+				await expect(session.sendAndWait("echo")).rejects.toMatchObject({
+					code: "SESSION_CLOSED",
+					exitStatus: 137,
+				});
 			}));
 
 		it("delivers a multibyte character split across reads whole, and binary output intact", () =>
@@ -230,6 +287,27 @@ export function defineShellSuite(name: string, harness: ShellSuiteHarness): void
 				expect(settled(result)).toEqual({ ...ok, stdout: "/tmp\na b 1\nhi you\na b\n" });
 				await session.sendAndWait("false");
 				expect((await session.sendAndWait("echo $?")).stdout).toBe("1\n");
+			}));
+
+		it("keeps delivering output to other listeners when one throws", () =>
+			withSession(async (session) => {
+				const warnings: string[] = [];
+				const onWarning = (warning: Error) => warnings.push(warning.message);
+				process.on("warning", onWarning);
+				try {
+					const chunks: OutputChunk[] = [];
+					session.onOutput(() => {
+						throw new Error("listener bug");
+					});
+					session.onOutput((chunk) => chunks.push(chunk));
+					expect(settled(await session.sendAndWait("echo hello"))).toEqual({ ...ok, stdout: "hello\n" });
+					expect(joined(chunks, "stdout")).toBe("hello\n");
+					await expect
+						.poll(() => warnings)
+						.toEqual(["a ShellSession onOutput listener threw: Error: listener bug"]);
+				} finally {
+					process.off("warning", onWarning);
+				}
 			}));
 
 		it("interrupt() stops the running command like Ctrl-C", () =>
