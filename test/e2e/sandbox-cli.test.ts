@@ -86,7 +86,9 @@ describeIf(
 			expect((await grove("run", "--only-ok", "-s", "mkdir /f2; exit 4")).exitCode).toBe(4);
 			const timedOut = await grove("run", "--timeout", "0.5", "-s", "mkdir /f3; sleep 30");
 			// The killed shell may say so first; grove's line is last.
-		expect(timedOut.stderr.endsWith("grove: timed out after 0.5s; recorded as @4, the branch did not move\n")).toBe(true);
+			expect(
+				timedOut.stderr.endsWith("grove: timed out after 0.5s; recorded as @4, the branch did not move\n"),
+			).toBe(true);
 			expect(await grove("run", "-D", "-s", "mkdir /f4; echo kept-output")).toEqual({
 				exitCode: 0,
 				stdout: "kept-output\n",
@@ -236,7 +238,9 @@ describeIf(
 				stderr += chunk;
 			});
 			const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-			await expect.poll(() => spawnSync("pgrep", ["-f", "^sleep 987654"]).status, { timeout: 20_000 }).toBe(0);
+			await expect
+				.poll(() => spawnSync("pgrep", ["-f", "^sleep 987654"]).status, { timeout: 20_000 })
+				.toBe(0);
 			child.kill("SIGINT");
 			expect(await exited).toBe(130);
 			expect(stderr).toBe("grove: cancelled; the run is recorded off the branch\n");
