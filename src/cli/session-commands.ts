@@ -36,6 +36,7 @@ function statsTable(info: SessionInfo): string {
 	const row = (label: string, stats: SessionStats) => [
 		label,
 		String(stats.entries),
+		String(stats.messages),
 		String(stats.userMessages),
 		String(stats.assistantMessages),
 		String(stats.toolCalls),
@@ -51,6 +52,7 @@ function statsTable(info: SessionInfo): string {
 		[
 			"",
 			"ENTRIES",
+			"MESSAGES",
 			"USER",
 			"ASSISTANT",
 			"TOOL CALLS",

@@ -16,6 +16,7 @@ import type {
 	Sandbox,
 } from "../types.js";
 import { cgroupsAvailable } from "./cgroup.js";
+import { prepareDevices } from "./devices.js";
 import { diffImages } from "./diff.js";
 import { importRootfs } from "./import.js";
 import { type Engaged, runOnce } from "./run.js";
@@ -63,7 +64,8 @@ export class LocalEngine implements Engine {
 		const root = join(options.home, "engine", "local");
 		await mkdir(root, { recursive: true });
 		const store = await Store.open(root, { maxDepth });
-		return new LocalEngine({ store, tools, cgroups: await cgroupsAvailable() }, maxDepth);
+		const devices = await prepareDevices(root, tools);
+		return new LocalEngine({ store, tools, cgroups: await cgroupsAvailable(), devices }, maxDepth);
 	}
 
 	private get store(): Store {

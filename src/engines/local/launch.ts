@@ -9,8 +9,8 @@ import type { Tools } from "./tools.js";
 /**
  * Runs inside fresh mount/pid/uts/ipc(/net) namespaces as their first process. It mounts the
  * image (the host root as its own read-only overlay when the image sits on the host: an overlay of
- * `/` next to layers that live under `/` would overlap), fresh /proc, /dev and /sys, pivots into
- * the image, then either runs the command or (a sandbox) waits.
+ * `/` next to layers that live under `/` would overlap), fresh /proc, /dev and /sys, then hands
+ * over to `pivotScript`.
  *
  * Its own diagnostics go to fd 3 (the status pipe), never to the command's stderr, and it reports
  * `grove:ready` / `grove:exec` there, so grove can tell its own failure from the command's.
@@ -18,10 +18,8 @@ import type { Tools } from "./tools.js";
  * pipe ends and everything in the sandbox is killed.
  */
 const setupScript = `set -eu
-store=$1 run=$2 lowers=$3 host=$4 hide=$5 network=$6 cwd=$7 mode=$8 pause=$9
-shift 9
-user_path_set=\${PATH+1} user_path=\${PATH-}
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
+store=$1 run=$2 lowers=$3 host=$4 hide=$5 network=$6 devices=$7
+shift 7
 exec 4>&2 2>&3
 cd "$store"
 w=tmp/$run
@@ -35,33 +33,77 @@ mount -t overlay -o "lowerdir=$lowers,upperdir=$w/upper,workdir=$w/work,redirect
 if [ -d "$r/proc" ]; then mount -t proc -o nosuid,nodev,noexec proc "$r/proc"; fi
 if [ -d "$r/dev" ]; then
 	mount -t tmpfs -o nosuid,noexec,mode=755,size=65536k grove-dev "$r/dev"
-	for d in null zero full random urandom tty; do : > "$r/dev/$d"; mount --bind "/dev/$d" "$r/dev/$d"; done
-	mkdir "$r/dev/pts" "$r/dev/shm"
+	cp -a "$devices/." "$r/dev/"
 	mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$r/dev/pts"
-	mount -t tmpfs -o nosuid,nodev grove-shm "$r/dev/shm"
-	ln -s pts/ptmx "$r/dev/ptmx"
-	ln -s /proc/self/fd "$r/dev/fd"
-	ln -s /proc/self/fd/0 "$r/dev/stdin"; ln -s /proc/self/fd/1 "$r/dev/stdout"; ln -s /proc/self/fd/2 "$r/dev/stderr"
 fi
 if [ -d "$r/sys" ]; then mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$r/sys"; fi
 if [ "$host" = 1 ] && [ -d "$r$hide" ]; then mount -t tmpfs -o ro,size=4k grove-hidden "$r$hide"; fi
 echo grove > /proc/sys/kernel/hostname
 if [ "$network" = 0 ] && command -v ip >/dev/null 2>&1; then ip link set lo up; fi
 cd "$r"
-pivot_root . .
-umount -l .
-cd /
-if [ -n "$user_path_set" ]; then PATH=$user_path; else unset PATH; fi
-if ! cd -- "$cwd" 2>/dev/null; then echo grove:cwd >&3; exit 1; fi
-if [ "$pause" = 1 ] || [ "$mode" = sandbox ]; then echo grove:ready >&3; read -r _ <&5; fi
-if [ "$mode" = sandbox ]; then exit 0; fi
-( read -r _ <&5; kill -9 -1 ) <&- >&- 2>&- 3>&- 4>&- &
-echo grove:exec >&3
-exec 2>&4 3>&- 4>&- 5<&-
-set +e
-"$@"
-exit $?
+exec "$@"
 `;
+
+/**
+ * The pivot into the image, in Perl because after pivot_root(2) every program is looked up in the
+ * image, which may have no umount: one process makes the syscalls itself, so no host program has
+ * to be found after it. It pivots, detaches the host root, enters the working directory, then runs
+ * the command as its child (reaping orphans as pid 1 must) or, for a sandbox, waits on the lifeline.
+ * Arguments: pivot_root and umount2 syscall numbers, mode, cwd, pause, then the command.
+ */
+const pivotScript = `use strict;
+my ($sys_pivot, $sys_umount, $mode, $cwd, $pause, @argv) = @ARGV;
+open(my $status, ">&=", 3) or die "fd 3: $!\\n";
+$status->autoflush(1);
+my ($new, $old, $here) = (".", ".", ".");
+syscall($sys_pivot + 0, $new, $old) == 0 or die "pivot_root: $!\\n";
+syscall($sys_umount + 0, $here, 2) == 0 or die "umount2: $!\\n";
+chdir("/") or die "chdir /: $!\\n";
+if (!chdir($cwd)) { print $status "grove:cwd\\n"; exit 1; }
+open(my $life, "<&=", 5) or die "fd 5: $!\\n";
+if ($mode eq "sandbox") {
+	$SIG{CHLD} = "IGNORE";
+	print $status "grove:ready\\n";
+	close($status);
+	open(STDERR, ">&", 4);
+	1 while defined(<$life>);
+	exit 0;
+}
+if ($pause) { print $status "grove:ready\\n"; my $go = <$life>; }
+# The guard: when grove dies, the lifeline ends and everything in the sandbox is killed.
+my $guard = fork();
+if (defined $guard && $guard == 0) {
+	close(STDIN); close(STDOUT); close(STDERR); close($status);
+	if (open(my $saved, "<&=", 4)) { close($saved); }
+	1 while defined(<$life>);
+	kill 9, -1;
+	exit 0;
+}
+print $status "grove:exec\\n";
+open(STDERR, ">&", 4) or exit 125;
+for my $fd (3, 4, 5) { if (open(my $handle, "<&=", $fd)) { close($handle); } }
+close($status);
+close($life);
+my $pid = fork();
+exit 125 unless defined $pid;
+if ($pid == 0) {
+	exec { $argv[0] } @argv;
+	print STDERR "$argv[0]: $!\\n";
+	exit($!{ENOENT} ? 127 : 126);
+}
+while (1) {
+	my $done = waitpid(-1, 0);
+	last if $done == -1;
+	next unless $done == $pid;
+	exit(($? & 127) ? 128 + ($? & 127) : $? >> 8);
+}
+exit 125;
+`;
+
+const syscalls: Partial<Record<string, { pivotRoot: number; umount2: number }>> = {
+	x64: { pivotRoot: 155, umount2: 166 },
+	arm64: { pivotRoot: 41, umount2: 39 },
+};
 
 /** Puts itself into the cgroups named by its first two arguments (empty: none), then execs the rest. */
 const joinCgroupScript = `for f in "$1" "$2"; do if [ -n "$f" ]; then echo $$ > "$f"; fi; done
@@ -73,6 +115,8 @@ export interface LaunchOptions {
 	storeRoot: string;
 	/** The work directory's name under `tmp/`, holding `upper work root empty host`. */
 	workName: string;
+	/** A directory holding the device nodes and links a sandbox's /dev starts with. */
+	devices: string;
 	/** Overlay lower dirs relative to the store root, topmost first (without the host root). */
 	lowers: string[];
 	host: boolean;
@@ -125,6 +169,12 @@ export function spawnInCgroup(
 }
 
 export function launch(options: LaunchOptions): Launched {
+	const numbers = syscalls[process.arch];
+	if (numbers === undefined) {
+		throw new GroveError("UNSUPPORTED", `the local engine does not know the syscalls of ${process.arch}`, {
+			hint: 'use openEngine({ kind: "docker" })',
+		});
+	}
 	const flags = ["--mount", "--uts", "--ipc", "--pid", "--fork", "--kill-child", "--propagation", "private"];
 	if (!options.network) flags.push("--net");
 	const child = spawnInCgroup(
@@ -144,8 +194,14 @@ export function launch(options: LaunchOptions): Launched {
 			options.host ? "1" : "0",
 			options.storeRoot,
 			options.network ? "1" : "0",
-			options.cwd,
+			options.devices,
+			options.tools.perl,
+			"-e",
+			pivotScript,
+			String(numbers.pivotRoot),
+			String(numbers.umount2),
 			options.mode,
+			options.cwd,
 			options.pause ? "1" : "0",
 			...options.argv,
 		],

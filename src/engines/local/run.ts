@@ -35,6 +35,8 @@ export interface Engaged {
 	store: Store;
 	tools: Tools;
 	cgroups: boolean;
+	/** The template of a sandbox's /dev (see `prepareDevices`). */
+	devices: string;
 }
 
 /** Sets up a work directory (upper, work, root, ...) and a cgroup for one run or sandbox. */
@@ -115,6 +117,7 @@ export async function runOnce(
 		const launched: Launched = launch({
 			tools: engaged.tools,
 			storeRoot: engaged.store.root,
+			devices: engaged.devices,
 			workName: work.name,
 			lowers: record.layers.map((id) => engaged.store.layerPath(id)),
 			host: record.base === "host",
