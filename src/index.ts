@@ -41,7 +41,6 @@ export {
 	shareHtml,
 } from "./export/index.js";
 export {
-	type AppliedChange,
 	type EngineOpener,
 	type KeySources,
 	type PendingFile,
@@ -144,6 +143,7 @@ export {
 	type EntryDraft,
 	type EntryHead,
 	type ImageContent,
+	type JsonlFormat,
 	type JsonlOpenOptions,
 	JsonlStore,
 	type KnownEntry,

@@ -1,5 +1,4 @@
 export { type RunRecord, SessionHistory } from "./history.js";
-export type { AppliedChange } from "./image-files.js";
 export {
 	type KeySources,
 	randomSessionKey,

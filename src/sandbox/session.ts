@@ -1,11 +1,11 @@
 import { readFile as readHostFile, stat as statHostFile } from "node:fs/promises";
 import { basename, posix } from "node:path";
-import type { Engine } from "../engines/index.js";
+import type { DiffEntry, Engine } from "../engines/index.js";
 import { GroveError, isGroveError } from "../errors.js";
 import { type EntryKind, type HistoryEntry, SandboxStore, storePath } from "../store/index.js";
 import { groveHome, shellJoin } from "../util/index.js";
 import { SessionHistory } from "./history.js";
-import { type AppliedChange, applyChanges, copyOut } from "./image-files.js";
+import { copyOut } from "./image-files.js";
 import type { SandboxState } from "./state.js";
 
 /** Opens the engine of a kind (`undefined`: the default engine of this machine). */
@@ -16,8 +16,8 @@ export interface SandboxSessionsOptions {
 	profile?: string;
 	/** Where the databases live; default `groveHome()`. */
 	home?: string;
-	/** How to reach an engine when a command needs one. */
-	openEngine: EngineOpener;
+	/** How to reach an engine when a command needs one; default `openEngine` with the same home. */
+	openEngine?: EngineOpener;
 }
 
 /** One line of `grove session list`. */
@@ -99,8 +99,15 @@ export class SandboxSessions {
 
 	static open(options: SandboxSessionsOptions): SandboxSessions {
 		const profile = options.profile ?? "default";
-		const store = SandboxStore.open(storePath(profile, options.home ?? groveHome()));
-		return new SandboxSessions(profile, store, options.openEngine);
+		const home = options.home ?? groveHome();
+		const store = SandboxStore.open(storePath(profile, home));
+		// The engines module is imported only when a command needs an engine, which keeps
+		// history-only commands (`grove session`, `rollback`, ...) quick to start.
+		const openDefault: EngineOpener = async (kind) => {
+			const { openEngine } = await import("../engines/index.js");
+			return openEngine({ home, ...(kind === undefined ? {} : { kind }) });
+		};
+		return new SandboxSessions(profile, store, options.openEngine ?? openDefault);
 	}
 
 	/** The session with `key`, started or not. */
@@ -387,12 +394,12 @@ export class SandboxSession {
 	 * Writes what the session changed, from the image its `use` chose to `ref` (default HEAD), into
 	 * the host directory `dir`, which stands for the image's root.
 	 */
-	async apply(dir: string, options: { ref?: string } = {}): Promise<AppliedChange[]> {
+	async apply(dir: string, options: { ref?: string } = {}): Promise<DiffEntry[]> {
 		let entry = this.history.resolve(options.ref ?? "HEAD");
 		const image = this.history.state(`@${entry.id}`).image;
 		while (entry.kind !== "use" && entry.parentId !== null) entry = this.history.entry(entry.parentId);
 		const base = entry.image ?? image;
-		const engine = await this.#engine();
-		return applyChanges(engine, base, image, dir);
+		const { applyChanges } = await import("../engines/index.js");
+		return applyChanges(await this.#engine(), base, image, dir);
 	}
 }
