@@ -4,6 +4,7 @@ import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
 import { registerSandboxCommands } from "./sandbox.js";
 import { registerSessionCommands } from "./session.js";
+import { registerShellCommands } from "./shell.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
 	version: string;
@@ -22,6 +23,7 @@ async function createProgram(argv: readonly string[]): Promise<Command> {
 		.exitOverride();
 	registerSandboxCommands(program);
 	registerSessionCommands(program);
+	registerShellCommands(program);
 	const sandboxCommands = new Set(program.commands.map((command) => command.name()));
 	if (argv[0] !== undefined && sandboxCommands.has(argv[0])) return program;
 	(await import("./engine.js")).registerEngineCommands(program);
