@@ -14,33 +14,48 @@ export const execMarkerVariable = "GROVE_EXEC";
  * `GROVE_EXEC=<id>`: the exec's process and everything it started that kept its environment
  * (`all`), or only those whose parent is marked too (`descendants`: everything but the exec's own
  * process). The engine only knows an exec's host PID, which means nothing inside the container
- * (nor on a remote engine), so the processes are found from inside. The marker, the signal and the
- * scope arrive as positional arguments, never inside the script's text.
+ * (nor on a remote engine), so the processes are found from inside. The marker and each
+ * `SIGNAL:scope` request arrive as positional arguments, never inside the script's text; the
+ * requests are carried out in order, in one exec, one right after the other.
  */
-const signalScript = `m="GROVE_EXEC=$1"; sig=$2; scope=$3
+const signalScript = `m="GROVE_EXEC=$1"; shift
 marked() { { tr "\\0" "\\n" < "/proc/$1/environ" | grep -qxF "$m"; } 2>/dev/null; }
-for d in /proc/[0-9]*; do
-	p=\${d#/proc/}
-	marked "$p" || continue
-	if [ "$scope" = descendants ]; then
-		s=$(cat "$d/stat" 2>/dev/null) || continue
-		s=\${s##*") "}
-		set -- $s
-		marked "$2" || continue
-	fi
-	kill -s "$sig" "$p" 2>/dev/null
+for request in "$@"; do
+	sig=\${request%%:*}; scope=\${request#*:}
+	for d in /proc/[0-9]*; do
+		p=\${d#/proc/}
+		marked "$p" || continue
+		if [ "$scope" = descendants ]; then
+			s=$(cat "$d/stat" 2>/dev/null) || continue
+			s=\${s##*") "}
+			set -- $s
+			marked "$2" || continue
+		fi
+		kill -s "$sig" "$p" 2>/dev/null
+	done
 done
 exit 0`;
 
-/** Sends `signal` to the processes of the exec marked `marker` (see `execMarkerVariable`). */
+export interface SignalRequest {
+	signal: "INT" | "TERM" | "KILL";
+	scope: "all" | "descendants";
+}
+
+/** Sends each request's signal to the processes of the exec marked `marker` (see `execMarkerVariable`). */
 export async function signalMarked(
 	container: Docker.Container,
 	marker: string,
-	signal: "INT" | "TERM" | "KILL",
-	scope: "all" | "descendants" = "all",
+	requests: readonly SignalRequest[],
 ): Promise<void> {
 	const exec = await container.exec({
-		Cmd: ["/bin/sh", "-c", signalScript, "grove-signal", marker, signal, scope],
+		Cmd: [
+			"/bin/sh",
+			"-c",
+			signalScript,
+			"grove-signal",
+			marker,
+			...requests.map((request) => `${request.signal}:${request.scope}`),
+		],
 		AttachStdout: true,
 		AttachStderr: true,
 	});

@@ -41,7 +41,9 @@ export class DockerSandbox implements Sandbox {
 		spec.signal?.throwIfAborted();
 		if (spec.files) await this.putFiles(spec.files);
 		// A timeout ends the command and everything it started, and leaves the sandbox running.
-		return execute(this.#container, spec, (marker) => signalMarked(this.#container, marker, "KILL"));
+		return execute(this.#container, spec, (marker) =>
+			signalMarked(this.#container, marker, [{ signal: "KILL", scope: "all" }]),
+		);
 	}
 
 	async session(options: { cwd?: string; env?: Record<string, string> } = {}): Promise<ShellSession> {

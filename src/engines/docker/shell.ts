@@ -4,7 +4,7 @@ import type Docker from "dockerode";
 import { attachShell, type ShellProcess, type ShellSession, shellArgv } from "../../shell/index.js";
 import { engineError, statusOf } from "./engine-error.js";
 import { demultiplex } from "./output.js";
-import { signalMarked, startExec } from "./process.js";
+import { type SignalRequest, signalMarked, startExec } from "./process.js";
 
 const signalNames = { SIGINT: "INT", SIGTERM: "TERM", SIGKILL: "KILL" } as const;
 
@@ -58,7 +58,20 @@ export async function openExecShell(
 			callback();
 		},
 	});
-	let signals = Promise.resolve();
+	// Signals asked for in one turn of the event loop go out together, in order, in one exec: the
+	// protocol sends SIGKILL and SIGINT back to back, and a SIGINT delivered an exec later could
+	// reach the command after the one it was meant for.
+	let batch: SignalRequest[] = [];
+	let sent = Promise.resolve();
+	const flush = () => {
+		const requests = batch;
+		batch = [];
+		sent = sent.then(() =>
+			signalMarked(container, marker, requests).catch(() => {
+				// The container is gone or stopped: so is every process the signals were for.
+			}),
+		);
+	};
 	const shell: ShellProcess = {
 		stdin,
 		stdout,
@@ -66,11 +79,8 @@ export async function openExecShell(
 		exited,
 		signal(target, signal) {
 			const scope = target === "all" || signal === "SIGINT" ? "all" : "descendants";
-			signals = signals.then(() =>
-				signalMarked(container, marker, signalNames[signal], scope).catch(() => {
-					// The container is gone or stopped: so is every process the signal was for.
-				}),
-			);
+			if (batch.length === 0) queueMicrotask(flush);
+			batch.push({ signal: signalNames[signal], scope });
 		},
 	};
 	return attachShell(shell);
