@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { registerEngineCommands } from "./engine.js";
 import type { OutputFormat } from "./output.js";
 import { reportError } from "./report-error.js";
+import { registerResumeCommands } from "./resume.js";
 import { registerSandboxCommands } from "./sandbox.js";
 import { registerSessionCommands } from "./session.js";
 import { registerConversationCommands } from "./session-commands.js";
@@ -26,6 +27,7 @@ export function createProgram(): Command {
 	registerSessionsCommands(program);
 	registerConversationCommands(program);
 	registerTreeCommands(program);
+	registerResumeCommands(program);
 	return program;
 }
 
@@ -35,8 +37,10 @@ export function createProgram(): Command {
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
 	const program = createProgram();
-	// `grove -c` is pi's spelling of `grove continue`.
-	const args = argv[0] === "-c" ? ["continue", ...argv.slice(1)] : argv;
+	// `grove -c` and `grove -r` are pi's spellings of `grove continue` and `grove resume`.
+	const aliases: Record<string, string> = { "-c": "continue", "-r": "resume" };
+	const alias = argv[0] === undefined ? undefined : aliases[argv[0]];
+	const args = alias === undefined ? argv : [alias, ...argv.slice(1)];
 	try {
 		await program.parseAsync([...args], { from: "user" });
 		return typeof process.exitCode === "number" ? process.exitCode : 0;
