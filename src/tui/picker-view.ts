@@ -157,8 +157,13 @@ export class PickerView implements Component, Focusable {
 				`Delete "${mode.session.name ?? mode.session.firstMessage}"? Enter deletes · Esc keeps it`,
 			);
 		}
-		const position = model.rowCount === 0 ? "(0/0)" : `(${model.selectedRow + 1}/${model.rowCount})`;
-		return `${chalk.dim(position)}${this.#status ? `  ${this.#status}` : ""}`;
+		const position =
+			this.#loading !== null
+				? ""
+				: model.rowCount === 0
+					? "(0/0)"
+					: `(${model.selectedRow + 1}/${model.rowCount})`;
+		return [chalk.dim(position), this.#status].filter(Boolean).join("  ");
 	}
 
 	handleInput(data: string): void {
