@@ -261,9 +261,11 @@ export class SessionTree {
 	 */
 	branchWithSummary(targetId: string | null, summary: string, details?: unknown): string {
 		if (targetId !== null) this.#require(targetId);
-		this.#leaf = targetId;
-		const id = this.append({
+		const id = this.#add({
 			type: "branch_summary",
+			id: this.#newId(),
+			parentId: targetId,
+			timestamp: new Date().toISOString(),
 			fromId: targetId ?? "root",
 			summary,
 			...(details === undefined ? {} : { details }),
@@ -327,7 +329,6 @@ export class SessionTree {
 	#moveLeaf(targetId: string): void {
 		this.#require(targetId);
 		if (this.#leaf === targetId) return;
-		this.#leaf = targetId;
 		const marker = {
 			type: "custom",
 			customType: LEAF_MARKER,
@@ -337,6 +338,7 @@ export class SessionTree {
 		};
 		this.#store.append(marker);
 		this.#tree.insert(marker);
+		this.#leaf = targetId;
 		this.#store.flush();
 	}
 

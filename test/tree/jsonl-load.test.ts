@@ -185,11 +185,18 @@ describe("writing", () => {
 	});
 
 	test("a read-only session refuses appends", async ({ dir }) => {
-		const path = await fileWith(dir, [headerLine, line("a", null)]);
+		const path = await fileWith(dir, [headerLine, line("a", null), line("b", "a")]);
 		const session = await SessionTree.open(path, { readOnly: true });
 		expect(() => session.addMessage({ role: "user", content: "x", timestamp: 1 })).toThrow(
 			expect.objectContaining({ code: "READ_ONLY" }),
 		);
+		const leaf = session.activeLeaf;
+		expect(() => session.branchWithSummary(null, "s")).toThrow(
+			expect.objectContaining({ code: "READ_ONLY" }),
+		);
+		expect(() => session.fork("a")).toThrow(expect.objectContaining({ code: "READ_ONLY" }));
+		expect(session.activeLeaf).toBe(leaf);
+		expect(session.entryCount).toBe(2);
 		await session.close();
 	});
 });
