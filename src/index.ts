@@ -34,7 +34,6 @@ export {
 	shareHtml,
 } from "./export/index.js";
 export {
-	type AppliedChange,
 	type EngineOpener,
 	type KeySources,
 	type PendingFile,
@@ -137,6 +136,7 @@ export {
 	type EntryDraft,
 	type EntryHead,
 	type ImageContent,
+	type JsonlFormat,
 	type JsonlOpenOptions,
 	JsonlStore,
 	type KnownEntry,

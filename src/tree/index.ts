@@ -26,7 +26,7 @@ export {
 	type UsageEntry,
 } from "./entries.js";
 export { newEntryId, uuidv7 } from "./ids.js";
-export { type JsonlOpenOptions, JsonlStore } from "./jsonl-store.js";
+export { type JsonlFormat, type JsonlOpenOptions, JsonlStore } from "./jsonl-store.js";
 export { MemoryStore } from "./memory-store.js";
 export { CURRENT_VERSION } from "./migrate.js";
 export { type CreateOptions, type EntryDraft, type OpenOptions, SessionTree } from "./session-tree.js";

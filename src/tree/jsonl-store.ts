@@ -3,7 +3,16 @@ import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { GroveError } from "../errors.js";
 import { writeFileAtomic } from "../util/index.js";
+import {
+	entryFromChimera,
+	entryToChimera,
+	headerFromChimera,
+	headerToChimera,
+	isChimeraHeader,
+	newChimeraId,
+} from "./chimera.js";
 import type { DiagnosticCode, SessionEntry, SessionHeader } from "./entries.js";
+import { newEntryId } from "./ids.js";
 import { readLines, scanHead } from "./jsonl-lines.js";
 import { acquireWriterLock, type WriterLock } from "./lock.js";
 import { CURRENT_VERSION, migrateRecords } from "./migrate.js";
@@ -17,8 +26,11 @@ export interface JsonlOpenOptions {
 	readOnly?: boolean;
 }
 
+/** `"pi"`: pi's session format, version 3. `"chimera"`: chimera's dialect (see chimera.ts). */
+export type JsonlFormat = "pi" | "chimera";
+
 /**
- * A pi version 3 JSONL session file. Loading reads the file once, in large chunks; each line is
+ * A pi version 3 JSONL session file (or chimera's dialect of it, detected by its first line). Loading reads the file once, in large chunks; each line is
  * indexed by its head and parsed in full only when its content is needed. Every append is one
  * `write()` of one whole line on an O_APPEND descriptor, so lines from two processes never
  * interleave; the file is never truncated or rewritten, except once to migrate a version 1 or 2
@@ -27,6 +39,7 @@ export interface JsonlOpenOptions {
 export class JsonlStore implements TreeStore {
 	readonly header: SessionHeader;
 	readonly path: string;
+	readonly format: JsonlFormat;
 	readonly #handle: FileHandle;
 	readonly #lock: WriterLock | null;
 	readonly #readOnly: boolean;
@@ -51,9 +64,15 @@ export class JsonlStore implements TreeStore {
 		handle: FileHandle,
 		header: SessionHeader,
 		bodyStart: number,
-		options: { lock: WriterLock | null; readOnly: boolean; migrated: Record<string, unknown>[] | null },
+		options: {
+			lock: WriterLock | null;
+			readOnly: boolean;
+			migrated: Record<string, unknown>[] | null;
+			format: JsonlFormat;
+		},
 	) {
 		this.path = path;
+		this.format = options.format;
 		this.#handle = handle;
 		this.header = header;
 		this.#bodyStart = bodyStart;
@@ -72,13 +91,13 @@ export class JsonlStore implements TreeStore {
 		const lock = options.lock === "exclusive" ? acquireWriterLock(path) : null;
 		try {
 			let handle = await openExisting(path, readOnly);
-			let { header, bodyStart } = await readHeader(handle, path).catch(async (error: unknown) => {
+			let { header, bodyStart, format } = await readHeader(handle, path).catch(async (error: unknown) => {
 				await handle.close();
 				throw error;
 			});
 			let migrated: Record<string, unknown>[] | null = null;
 			const version = typeof header.version === "number" ? header.version : 1;
-			if (version < CURRENT_VERSION) {
+			if (format === "pi" && version < CURRENT_VERSION) {
 				const records = await readAllRecords(handle, path);
 				await handle.close();
 				migrateRecords(records, version);
@@ -90,10 +109,10 @@ export class JsonlStore implements TreeStore {
 					keepOriginal(path, version);
 					await writeFileAtomic(path, records.map((record) => `${JSON.stringify(record)}\n`).join(""));
 					handle = await openExisting(path, readOnly);
-					({ header, bodyStart } = await readHeader(handle, path));
+					({ header, bodyStart, format } = await readHeader(handle, path));
 				}
 			}
-			return new JsonlStore(path, handle, header, bodyStart, { lock, readOnly, migrated });
+			return new JsonlStore(path, handle, header, bodyStart, { lock, readOnly, migrated, format });
 		} catch (error) {
 			lock?.release();
 			throw error;
@@ -104,8 +123,9 @@ export class JsonlStore implements TreeStore {
 	static async create(
 		path: string,
 		header: SessionHeader,
-		options: { lock?: "none" | "exclusive" } = {},
+		options: { lock?: "none" | "exclusive"; format?: JsonlFormat } = {},
 	): Promise<JsonlStore> {
+		const format = options.format ?? "pi";
 		await mkdir(dirname(path), { recursive: true });
 		const lock = options.lock === "exclusive" ? acquireWriterLock(path) : null;
 		try {
@@ -121,12 +141,13 @@ export class JsonlStore implements TreeStore {
 				}
 				throw new GroveError("IO_ERROR", `cannot create ${path}`, { cause: error });
 			}
-			const line = `${JSON.stringify(header)}\n`;
+			const line = `${JSON.stringify(format === "chimera" ? headerToChimera(header) : header)}\n`;
 			writeLine(handle.fd, line, path);
 			const store = new JsonlStore(path, handle, header, Buffer.byteLength(line), {
 				lock,
 				readOnly: false,
 				migrated: null,
+				format,
 			});
 			store.#indexed = store.#bodyStart;
 			store.#expected = store.#bodyStart;
@@ -160,7 +181,8 @@ export class JsonlStore implements TreeStore {
 				hint: "open it without readOnly to write",
 			});
 		}
-		const line = `${this.#needsNewline ? "\n" : ""}${JSON.stringify(entry)}\n`;
+		const record = this.format === "chimera" ? entryToChimera(entry) : entry;
+		const line = `${this.#needsNewline ? "\n" : ""}${JSON.stringify(record)}\n`;
 		try {
 			this.#expected += writeLine(this.#handle.fd, line, this.path);
 		} catch (error) {
@@ -171,6 +193,11 @@ export class JsonlStore implements TreeStore {
 		this.#needsNewline = false;
 		this.#own.add(entry.id);
 		this.#ownLines++;
+	}
+
+	/** An id in the file's style: 8 hex characters for pi, 12 for chimera. */
+	newEntryId(taken: (id: string) => boolean): string {
+		return this.format === "chimera" ? newChimeraId(taken) : newEntryId(taken);
 	}
 
 	flush(): void {
@@ -239,7 +266,7 @@ export class JsonlStore implements TreeStore {
 	#insertLine(tree: Tree, buffer: Buffer, start: number, end: number, unterminated: boolean): void {
 		const line = this.#line++;
 		if (isBlank(buffer, start, end)) return;
-		const head = unterminated ? null : scanHead(buffer, start, end);
+		const head = unterminated || this.format === "chimera" ? null : scanHead(buffer, start, end);
 		if (head !== null) {
 			if (this.#own.delete(head.id)) return;
 			tree.insertRaw(head, { buffer, start, end }, line);
@@ -260,8 +287,13 @@ export class JsonlStore implements TreeStore {
 			tree.report({ line, code: "not_an_object", reason: "line is not a JSON object; skipped" });
 			return;
 		}
-		const record = value as Record<string, unknown>;
+		let record = value as Record<string, unknown>;
 		if (typeof record.id === "string" && this.#own.delete(record.id)) return;
+		if (this.format === "chimera") {
+			if (record.type === "header") record = { ...record, type: "session" };
+			else if (typeof record.type === "string" && typeof record.id === "string")
+				record = entryFromChimera(record);
+		}
 		this.#insertRecord(tree, record, line);
 	}
 
@@ -296,7 +328,7 @@ async function openExisting(path: string, readOnly: boolean): Promise<FileHandle
 async function readHeader(
 	handle: FileHandle,
 	path: string,
-): Promise<{ header: SessionHeader; bodyStart: number }> {
+): Promise<{ header: SessionHeader; bodyStart: number; format: JsonlFormat }> {
 	const { size } = await handle.stat();
 	const noHeader = (why: string) =>
 		new GroveError("INVALID_FORMAT", `${path} is not a session file: ${why}`, {
@@ -320,6 +352,10 @@ async function readHeader(
 			throw noHeader("its first line is not JSON");
 		}
 		const record = header as Record<string, unknown> | null;
+		const bodyStart = end === -1 ? bytesRead : end + 1;
+		if (typeof record === "object" && record !== null && !Array.isArray(record) && isChimeraHeader(record)) {
+			return { header: headerFromChimera(record), bodyStart, format: "chimera" };
+		}
 		if (
 			typeof record !== "object" ||
 			record === null ||
@@ -328,7 +364,7 @@ async function readHeader(
 		) {
 			throw noHeader("its first line is not a session header");
 		}
-		return { header: record as unknown as SessionHeader, bodyStart: end === -1 ? bytesRead : end + 1 };
+		return { header: record as unknown as SessionHeader, bodyStart, format: "pi" };
 	}
 }
 

@@ -9,7 +9,7 @@ import {
 	type UnknownEntry,
 } from "./entries.js";
 import { newEntryId, uuidv7 } from "./ids.js";
-import { JsonlStore } from "./jsonl-store.js";
+import { type JsonlFormat, JsonlStore } from "./jsonl-store.js";
 import { MemoryStore } from "./memory-store.js";
 import { CURRENT_VERSION } from "./migrate.js";
 import type { TreeStore } from "./store.js";
@@ -39,6 +39,8 @@ export interface CreateOptions {
 	/** Path of the session this one continues from, recorded in the header. */
 	parentSession?: string;
 	lock?: "none" | "exclusive";
+	/** `"chimera"` writes chimera's dialect (snake_case links, float seconds, 12-hex ids). Default `"pi"`. */
+	format?: JsonlFormat;
 }
 
 /** An entry to append: its fields without `id`, `parentId` and `timestamp`, which grove fills in. */
@@ -77,12 +79,13 @@ export class SessionTree {
 	static async create(path: string, options: CreateOptions = {}): Promise<SessionTree> {
 		const store = await JsonlStore.create(path, newHeader(options), {
 			...(options.lock === undefined ? {} : { lock: options.lock }),
+			...(options.format === undefined ? {} : { format: options.format }),
 		});
 		return new SessionTree(store, new Tree());
 	}
 
 	/** A session kept in memory only. */
-	static inMemory(options: Omit<CreateOptions, "lock"> = {}): SessionTree {
+	static inMemory(options: Omit<CreateOptions, "lock" | "format"> = {}): SessionTree {
 		return new SessionTree(MemoryStore.create(newHeader(options)), new Tree());
 	}
 
@@ -139,7 +142,7 @@ export class SessionTree {
 		// Built as a literal, not through append(): the hot path of a conversation.
 		return this.#add({
 			type: "message",
-			id: newEntryId((candidate) => this.#tree.has(candidate)),
+			id: this.#newId(),
 			parentId: parentId ?? this.#leaf,
 			timestamp: new Date().toISOString(),
 			message,
@@ -205,7 +208,7 @@ export class SessionTree {
 		if (parentId !== undefined) this.#require(parentId);
 		const entry: UnknownEntry = {
 			type: draft.type,
-			id: newEntryId((candidate) => this.#tree.has(candidate)),
+			id: this.#newId(),
 			parentId: parentId ?? this.#leaf,
 			timestamp: new Date().toISOString(),
 		};
@@ -247,8 +250,11 @@ export class SessionTree {
 		this.#moveLeaf(fromEntryId);
 	}
 
-	/** Moves the active leaf to `leafId` (usually one of `getLeaves()`), durably like `fork`. */
-	switchBranch(leafId: string): void {
+	/**
+	 * Moves the active leaf to `leafId` (usually one of `getLeaves()`), durably like `fork`; null
+	 * moves before the first entry, to an empty conversation whose next entry starts a new root.
+	 */
+	switchBranch(leafId: string | null): void {
 		this.#moveLeaf(leafId);
 	}
 
@@ -321,20 +327,25 @@ export class SessionTree {
 		await this.close();
 	}
 
-	#moveLeaf(targetId: string): void {
-		this.#require(targetId);
+	#moveLeaf(targetId: string | null): void {
+		if (targetId !== null) this.#require(targetId);
 		if (this.#leaf === targetId) return;
 		this.#leaf = targetId;
 		const marker = {
 			type: "custom",
 			customType: LEAF_MARKER,
-			id: newEntryId((candidate) => this.#tree.has(candidate)),
+			id: this.#newId(),
 			parentId: targetId,
 			timestamp: new Date().toISOString(),
 		};
 		this.#store.append(marker);
 		this.#tree.insert(marker);
 		this.#store.flush();
+	}
+
+	#newId(): string {
+		const taken = (candidate: string) => this.#tree.has(candidate);
+		return this.#store.newEntryId?.(taken) ?? newEntryId(taken);
 	}
 
 	#leafOr(leafId: string | undefined): string | null {
@@ -352,7 +363,7 @@ export class SessionTree {
 	}
 }
 
-function newHeader(options: Omit<CreateOptions, "lock">): SessionHeader {
+function newHeader(options: Omit<CreateOptions, "lock" | "format">): SessionHeader {
 	return {
 		type: "session",
 		version: CURRENT_VERSION,

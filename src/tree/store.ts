@@ -14,6 +14,8 @@ export interface TreeStore {
 	load(tree: Tree): Promise<void>;
 	/** Stores one entry after all others. Throws `READ_ONLY` once the store is closed. */
 	append(entry: SessionEntry): void;
+	/** A new entry id in the store's style; absent: pi's 8 hex characters. */
+	newEntryId?(taken: (id: string) => boolean): string;
 	/** Makes everything appended so far survive a crash of the machine. */
 	flush(): void;
 	/**

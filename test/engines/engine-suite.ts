@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyChanges, type Engine, exportChanges, type ImageId } from "../../src/index.js";
 import { makeBusyboxRootfs } from "../support/busybox.js";
+import { makeDockerArchive, makeOciArchive } from "../support/image-archive.js";
 
 export interface EngineSuiteOptions {
 	/**
@@ -276,6 +277,33 @@ export function defineEngineSuite(
 				const image = await engine.importImage({ kind: "tarball", path: tarball });
 				expect((await engine.run(image, { argv: ["cat", "/etc/hostname"] })).stdout).toBe("busybox\n");
 			});
+
+			for (const format of ["docker", "oci"] as const) {
+				it(`imports a ${format} image archive, applying each layer's whiteouts`, async () => {
+					const scratch = await mkdtemp(join(work, `${format}-`));
+					const bottom = join(scratch, "bottom");
+					const top = join(scratch, "top");
+					await mkdir(bottom);
+					await makeBusyboxRootfs(bottom);
+					await mkdir(join(bottom, "var", "cache"), { recursive: true });
+					await writeFile(join(bottom, "var", "cache", "old"), "old");
+					await mkdir(join(top, "etc"), { recursive: true });
+					await mkdir(join(top, "var", "cache"), { recursive: true });
+					await writeFile(join(top, "etc", ".wh.hostname"), "");
+					await writeFile(join(top, "var", "cache", ".wh..wh..opq"), "");
+					await writeFile(join(top, "var", "cache", "new"), "new");
+					await writeFile(join(top, "added"), "top layer\n");
+					const archive = join(scratch, "image.tar");
+					if (format === "docker") await makeDockerArchive(scratch, archive, [bottom, top]);
+					else await makeOciArchive(scratch, archive, [bottom, top]);
+					const image = await engine.importImage({ kind: "archive", path: archive });
+					const result = await engine.run(image, {
+						shell: "cat /added; ls /var/cache; test -e /etc/hostname || echo no-hostname",
+					});
+					expect(result.stdout).toBe("top layer\nnew\nno-hostname\n");
+					expect(await engine.stat(image, "/etc/.wh.hostname")).toBeNull();
+				});
+			}
 
 			it("says NOT_FOUND for an import source that is not there", async () => {
 				await expect(

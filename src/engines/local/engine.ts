@@ -63,7 +63,10 @@ export class LocalEngine implements Engine {
 		const root = join(options.home, "engine", "local");
 		await mkdir(root, { recursive: true });
 		const store = await Store.open(root, { maxDepth });
-		return new LocalEngine({ store, tools, cgroups: await cgroupsAvailable() }, maxDepth);
+		return new LocalEngine(
+			{ store, tools, cgroups: await cgroupsAvailable(), cleanups: new Set() },
+			maxDepth,
+		);
 	}
 
 	private get store(): Store {
@@ -192,5 +195,6 @@ export class LocalEngine implements Engine {
 
 	async close(): Promise<void> {
 		await Promise.all([...this.sandboxes].map((sandbox) => sandbox.close()));
+		await Promise.all([...this.engaged.cleanups]);
 	}
 }

@@ -3,12 +3,13 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { GroveError } from "../../errors.js";
-import type { ShellSession } from "../../shell/index.js";
+import { attachShell, type ShellProcess, type ShellSession, shellArgv } from "../../shell/index.js";
 import type { ExecResult, ImageId, OpenSandboxOptions, RunSpec, Sandbox } from "../types.js";
 import { Cgroup } from "./cgroup.js";
 import { readInside, writeInside } from "./inside.js";
 import { exitStatus, type Launched, launch, spawnInCgroup } from "./launch.js";
 import { defaultMaxOutputBytes, OutputCapture } from "./output.js";
+import { descendantsOf, groupOf, signalQuietly } from "./procs.js";
 import { commandArgv, defaultEnv, type Engaged, prepare, stopTree } from "./run.js";
 import type { ImageRecord } from "./store.js";
 
@@ -27,6 +28,7 @@ export class LocalSandbox implements Sandbox {
 	private closed = false;
 	private closing: Promise<void> | null = null;
 	private readonly running = new Set<Promise<unknown>>();
+	private readonly sessions = new Set<ShellSession>();
 
 	private constructor(
 		private readonly engaged: Engaged,
@@ -91,6 +93,28 @@ export class LocalSandbox implements Sandbox {
 		return `/proc/${this.initPid}/root`;
 	}
 
+	/** Starts `argv` inside the sandbox's namespaces, in its own nested cgroup, as nsenter's child. */
+	private enter(argv: string[], env: Record<string, string>, cgroup: Cgroup | null) {
+		return spawnInCgroup(
+			this.engaged.tools,
+			cgroup,
+			[
+				this.engaged.tools.nsenter,
+				`--target=${this.initPid}`,
+				"--mount",
+				"--uts",
+				"--ipc",
+				"--net",
+				"--pid",
+				"--root",
+				"--wd",
+				"--",
+				...argv,
+			],
+			{ ...defaultEnv, ...env },
+		);
+	}
+
 	private ensureOpen(): void {
 		if (this.closed) {
 			throw new GroveError("READ_ONLY", "the sandbox is closed", { hint: "open a new sandbox on the image" });
@@ -118,25 +142,7 @@ export class LocalSandbox implements Sandbox {
 			? await Cgroup.create(`exec-${randomBytes(4).toString("hex")}`, {}, this.cgroup)
 			: null;
 		try {
-			const child = spawnInCgroup(
-				this.engaged.tools,
-				cgroup,
-				[
-					this.engaged.tools.nsenter,
-					`--target=${this.initPid}`,
-					"--mount",
-					"--uts",
-					"--ipc",
-					"--net",
-					"--pid",
-					"--root",
-					"--wd",
-					"--",
-					...argv,
-				],
-				{ ...defaultEnv, ...spec.env },
-				{ statusFds: false },
-			);
+			const child = this.enter(argv, spec.env ?? {}, cgroup);
 			const maxBytes = spec.maxOutputBytes ?? defaultMaxOutputBytes;
 			const stdout = new OutputCapture(child.stdout as NonNullable<typeof child.stdout>, maxBytes);
 			const stderr = new OutputCapture(child.stderr as NonNullable<typeof child.stderr>, maxBytes);
@@ -186,11 +192,52 @@ export class LocalSandbox implements Sandbox {
 		}
 	}
 
-	async session(): Promise<ShellSession> {
+	/**
+	 * A shell session inside the sandbox (bash when the image has it, else sh). Closing the sandbox
+	 * closes it: its pending and later calls throw SessionClosed.
+	 */
+	async session(options: { cwd?: string; env?: Record<string, string> } = {}): Promise<ShellSession> {
 		this.ensureOpen();
-		throw new GroveError("UNSUPPORTED", "shell sessions in local sandboxes are not available in this build", {
-			hint: "use exec() for one command at a time",
+		const cgroup = this.cgroup
+			? await Cgroup.create(`session-${randomBytes(4).toString("hex")}`, {}, this.cgroup)
+			: null;
+		const child = this.enter(inCwd(shellArgv(), options.cwd ?? "/"), options.env ?? {}, cgroup);
+		const nsenterPid = child.pid as number;
+		const exited = new Promise<number | null>((resolve) => {
+			child.once("error", () => resolve(null));
+			child.once("exit", (code, signal) => resolve(exitStatus(code, signal)));
 		});
+		exited.then(() => cgroup?.remove()).catch(() => {});
+		// nsenter forks the shell into the sandbox's pid namespace and waits for it.
+		const shellPid = () => descendantsOf(nsenterPid).find((pid) => pid !== nsenterPid) ?? null;
+		const process: ShellProcess = {
+			stdin: child.stdin as NonNullable<typeof child.stdin>,
+			stdout: child.stdout as NonNullable<typeof child.stdout>,
+			stderr: child.stderr as NonNullable<typeof child.stderr>,
+			exited,
+			signal: (target, signal) => {
+				const shell = shellPid();
+				if (shell === null) return;
+				if (target === "job" && signal === "SIGINT") {
+					// Ctrl-C: the shell's process group, but not nsenter, which would exit and take the pipes.
+					for (const pid of groupOf(shell)) if (pid !== nsenterPid) signalQuietly(pid, signal);
+					return;
+				}
+				if (target === "all" && signal === "SIGKILL") {
+					// Freeze first: a shell that saw its command die first would report it as finished.
+					signalQuietly(shell, "SIGSTOP");
+					for (const pid of descendantsOf(shell)) signalQuietly(pid, "SIGSTOP");
+				}
+				for (const pid of descendantsOf(shell)) signalQuietly(pid, signal);
+				if (target === "all") {
+					signalQuietly(shell, signal);
+					if (signal === "SIGKILL") void cgroup?.killAll();
+				}
+			},
+		};
+		const session = await attachShell(process);
+		this.sessions.add(session);
+		return session;
 	}
 
 	async putFiles(files: Record<string, string | Uint8Array>): Promise<void> {
@@ -235,6 +282,7 @@ export class LocalSandbox implements Sandbox {
 
 	private async shutdown(): Promise<void> {
 		this.closed = true;
+		await Promise.all([...this.sessions].map((session) => session.close()));
 		this.launched.lifeline.end();
 		await stopTree(this.launched, this.cgroup, this.launched.exited, () => this.initPid);
 		await this.launched.exited;

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { type Engine, openEngine } from "../../../src/index.js";
@@ -67,6 +67,35 @@ describeIf(
 			expect(result.stdout.split("\n")[0]).toBe("unseen");
 			expect(Number(result.stdout.split("\n")[1])).toBeLessThan(8);
 			await expect(readFile(join(dir, "planted"), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
+		});
+
+		test("runs an image that holds nothing but one static binary", async ({ engine, dir }) => {
+			const rootfs = join(dir, "bare");
+			await mkdir(join(rootfs, "bin"), { recursive: true });
+			await copyFile("/bin/busybox", join(rootfs, "bin", "busybox"));
+			await chmod(join(rootfs, "bin", "busybox"), 0o755);
+			const image = await engine.importImage({ kind: "directory", path: rootfs });
+			const result = await engine.run(image, { argv: ["/bin/busybox", "echo", "bare"], cwd: "/bin" });
+			expect(result).toMatchObject({ exitCode: 0, stdout: "bare\n", stderr: "", image });
+			const missing = await engine.run(image, { argv: ["nosuch"] });
+			expect(missing).toMatchObject({
+				exitCode: 127,
+				stdout: "",
+				stderr: "nosuch: No such file or directory\n",
+			});
+		});
+
+		test("the host root is not mounted inside the sandbox at all", async ({ engine, dir }) => {
+			const image = await busybox(engine, dir);
+			const result = await engine.run(image, { shell: "cut -d' ' -f5 /proc/self/mountinfo | sort" });
+			expect(result.stdout).toBe("/\n/dev\n/dev/pts\n/proc\n/sys\n");
+		});
+
+		test("a working directory missing from the image is INVALID_ARGUMENT", async ({ engine, dir }) => {
+			const image = await busybox(engine, dir);
+			await expect(engine.run(image, { argv: ["true"], cwd: "/no/such" })).rejects.toMatchObject({
+				code: "INVALID_ARGUMENT",
+			});
 		});
 
 		test("the same change over the same image gets the same id", async ({ engine, dir }) => {
