@@ -34,7 +34,6 @@ export {
 	shareHtml,
 } from "./export/index.js";
 export {
-	type AppliedChange,
 	type EngineOpener,
 	type KeySources,
 	type PendingFile,

@@ -49,19 +49,12 @@ export async function withSession<T>(
 	const { SandboxSessions, resolveSessionKey } = await import("../sandbox/index.js");
 	const key = resolveSessionKey({ session: keyOverride ?? options.session, profile: options.profile });
 	if (keyOverride !== undefined) key.source = "option";
-	const sessions = SandboxSessions.open({ profile: key.profile, openEngine: openDefaultEngine });
+	const sessions = SandboxSessions.open({ profile: key.profile });
 	try {
 		return await body({ sessions, session: sessions.session(key.key), key });
 	} finally {
 		await sessions.close();
 	}
-}
-
-async function openDefaultEngine(): Promise<never> {
-	const { GroveError } = await import("../errors.js");
-	throw new GroveError("UNSUPPORTED", "this build of grove has no sandbox engine", {
-		hint: "install a grove release that includes the local or Docker engine",
-	});
 }
 
 /** Writes `text` and a newline, unless `text` is empty. */

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { type Command, Option } from "commander";
 import { GroveError } from "../errors.js";
 import { renderTable } from "./output.js";
@@ -330,12 +330,18 @@ export function registerSandboxCommands(program: Command): void {
 		await withSession(options, async ({ session }) => {
 			const applied = await session.apply(options.to, ref === undefined ? {} : { ref });
 			if (options.format === "json") return printJson(applied);
-			if (options.format === "plain") return printLines(applied.map((change) => change.hostPath));
+			if (options.format === "plain")
+				return printLines(applied.map((change) => join(options.to, change.path)));
 			if (applied.length > 0) {
 				printLine(
 					renderTable(
-						["CHANGE", "TYPE", "PATH"],
-						applied.map((change) => [change.change, change.type, change.hostPath]),
+						["CHANGE", "TYPE", "SIZE", "PATH"],
+						applied.map((change) => [
+							change.change,
+							change.type,
+							String(change.size),
+							join(options.to, change.path),
+						]),
 					),
 				);
 			}

@@ -58,6 +58,7 @@ function statsRows(label: string, stats: SessionStats): string {
 	const cells = [
 		label,
 		`${stats.entries}`,
+		`${stats.messages}`,
 		`${stats.userMessages}`,
 		`${stats.assistantMessages}`,
 		`${stats.toolCalls}`,
@@ -115,7 +116,7 @@ export function renderSessionHtml(page: SessionPage): string {
 <dt>Models</dt><dd id="models">${escapeHtml(models)}</dd>
 </dl>
 <table id="stats">
-<thead><tr><th></th><th>entries</th><th>user</th><th>assistant</th><th>tool calls</th><th>tool results</th><th>input</th><th>output</th><th>cache read</th><th>cache write</th><th>total tokens</th><th>cost</th></tr></thead>
+<thead><tr><th></th><th>entries</th><th>messages</th><th>user</th><th>assistant</th><th>tool calls</th><th>tool results</th><th>input</th><th>output</th><th>cache read</th><th>cache write</th><th>total tokens</th><th>cost</th></tr></thead>
 <tbody>
 ${statsRows("Active path", page.activePath)}
 ${statsRows("Whole tree", page.wholeTree)}

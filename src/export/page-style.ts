@@ -5,14 +5,15 @@ export const pageStyle = `
 @media (prefers-color-scheme: dark) { :root { --bg: #18181c; --fg: #e6e6ea; --muted: #9a9aa6; --card: #222228;
   --line: #34343c; --user: #1f2a40; --tool: #26262d; --accent: #7aa7ff; --path: #3a3420; } }
 * { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.5 system-ui, sans-serif; background: var(--bg); color: var(--fg); }
-header { padding: 12px 16px; border-bottom: 1px solid var(--line); }
+body { margin: 0; font: 14px/1.5 system-ui, sans-serif; background: var(--bg); color: var(--fg);
+  height: 100vh; display: flex; flex-direction: column; overflow: hidden; }
+header { padding: 12px 16px; border-bottom: 1px solid var(--line); flex: none; max-height: 45vh; overflow: auto; }
 h1 { font-size: 18px; margin: 0 0 8px; overflow-wrap: anywhere; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0 0 8px; }
 dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
 table { border-collapse: collapse; font-size: 12px; margin-bottom: 8px; }
 th, td { padding: 2px 8px; border: 1px solid var(--line); text-align: right; } tbody th { text-align: left; }
-#layout { display: grid; grid-template-columns: minmax(240px, 32%) 1fr; height: calc(100vh - 190px); min-height: 400px; }
+#layout { display: grid; grid-template-columns: minmax(240px, 32%) 1fr; flex: 1; min-height: 0; }
 #sidebar { border-right: 1px solid var(--line); overflow: auto; padding: 8px; }
 #search { width: 100%; padding: 4px 6px; margin-bottom: 6px; }
 #filters { display: flex; flex-wrap: wrap; gap: 4px; margin-bottom: 6px; }
@@ -28,6 +29,10 @@ th, td { padding: 2px 8px; border: 1px solid var(--line); text-align: right; } t
 #messages { overflow: auto; padding: 12px 16px; }
 .entry { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; margin-bottom: 8px; }
 .entry.selected { border-color: var(--accent); }
+.entry-label, .entry-session_info, .entry-custom, .entry-model_change, .entry-thinking_level_change {
+  padding: 2px 10px; background: transparent; border-style: dashed; font-size: 12px; }
+.entry-label .entry-head, .entry-session_info .entry-head, .entry-custom .entry-head, .entry-model_change .entry-head,
+.entry-thinking_level_change .entry-head { margin-bottom: 0; }
 .entry-user { background: var(--user); } .entry-toolResult, .entry-bashExecution { background: var(--tool); }
 .entry-head { display: flex; gap: 8px; align-items: baseline; font-size: 12px; color: var(--muted); margin-bottom: 4px; }
 .kind { font-weight: 600; color: var(--fg); } .permalink { margin-left: auto; color: var(--muted); }

@@ -1,29 +1,7 @@
 import { chmod, lstat, mkdir, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { basename, dirname, join, posix, relative } from "node:path";
-import type { DiffEntry, Engine, FileStat } from "../engines/index.js";
+import { basename, dirname, join } from "node:path";
+import type { Engine, FileStat } from "../engines/index.js";
 import { GroveError } from "../errors.js";
-
-/** One change `grove apply` wrote to the host. */
-export interface AppliedChange {
-	/** The path inside the image. */
-	path: string;
-	change: DiffEntry["change"];
-	type: DiffEntry["type"];
-	/** Where it went on the host. */
-	hostPath: string;
-}
-
-/** `imagePath` under the host directory `root`, refusing anything that would leave `root`. */
-function under(root: string, imagePath: string): string {
-	const hostPath = join(root, posix.normalize(`/${imagePath}`));
-	const inside = relative(root, hostPath);
-	if (inside.startsWith("..")) {
-		throw new GroveError("INVALID_ARGUMENT", `${imagePath} leaves ${root}`, {
-			hint: "report this image path",
-		});
-	}
-	return hostPath;
-}
 
 async function isDirectory(path: string): Promise<boolean> {
 	return (await stat(path).catch(() => null))?.isDirectory() ?? false;
@@ -88,30 +66,4 @@ export async function copyOut(
 	};
 	await copy(top, target);
 	return written;
-}
-
-/**
- * Makes the host directory `root` (standing for the image's `/`) carry the changes from image
- * `from` to image `to`: added and modified paths are written, deleted ones removed.
- */
-export async function applyChanges(
-	engine: Engine,
-	from: string,
-	to: string,
-	root: string,
-): Promise<AppliedChange[]> {
-	const changes = await engine.diff(from, to);
-	const applied: AppliedChange[] = [];
-	for (const change of changes) {
-		const hostPath = under(root, change.path);
-		if (change.change === "deleted") {
-			await rm(hostPath, { recursive: true, force: true });
-		} else {
-			const entry = await engine.stat(to, change.path);
-			if (entry === null) continue;
-			await replaceWith(hostPath, entry, () => engine.readFile(to, change.path));
-		}
-		applied.push({ path: change.path, change: change.change, type: change.type, hostPath });
-	}
-	return applied;
 }

@@ -1,5 +1,4 @@
 export { type RunRecord, SessionHistory } from "./history.js";
-export type { AppliedChange } from "./image-files.js";
 export {
 	type KeySources,
 	randomSessionKey,
@@ -7,6 +6,7 @@ export {
 	resolveSessionKey,
 	type SessionKey,
 } from "./keys.js";
+export { PersistentShell } from "./persistent.js";
 export {
 	type EngineOpener,
 	SandboxSession,

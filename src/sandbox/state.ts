@@ -21,25 +21,16 @@ export interface SandboxState {
 	files: PendingFile[];
 }
 
-/** Walks longer than this leave the result in the state cache so the next walk stops there. */
-const cacheAfterSteps = 64;
+/**
+ * A derived state is saved every this many entries along a walked line, so any later walk ends
+ * within this many steps: the cost of finding a state does not grow with the history.
+ */
+const cacheEvery = 64;
 
-interface Walk {
-	image: string | undefined;
-	cwd: string | undefined;
-	env: Map<string, string | null>;
-	files: Map<string, PendingFile>;
-	/** False once a run was passed: files before it were consumed by it. */
-	filesOpen: boolean;
-}
+const emptyState: SandboxState = { image: "", cwd: "/", env: {}, files: [] };
 
-function addFiles(walk: Walk, files: readonly PendingFile[]): void {
-	if (!walk.filesOpen) return;
-	for (const file of files) if (!walk.files.has(file.path)) walk.files.set(file.path, file);
-}
-
-function addEnv(walk: Walk, env: Record<string, string | null>): void {
-	for (const [name, value] of Object.entries(env)) if (!walk.env.has(name)) walk.env.set(name, value);
+function byKey<T>(entries: Iterable<[string, T]>): Record<string, T> {
+	return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function pendingFilesOf(store: SandboxStore, entry: HistoryEntry): PendingFile[] {
@@ -51,65 +42,70 @@ function pendingFilesOf(store: SandboxStore, entry: HistoryEntry): PendingFile[]
 	}));
 }
 
+/** The state after `entry`, given the state before it (at its parent). */
+function step(store: SandboxStore, before: SandboxState, entry: HistoryEntry): SandboxState {
+	const image = entry.image ?? before.image;
+	switch (entry.kind) {
+		case "run":
+			// A run on the line wrote the pending files; they are not pending after it.
+			return { ...before, image, files: [] };
+		case "cd":
+			return { ...before, image, cwd: entry.data.path as string };
+		case "env": {
+			const env = new Map(Object.entries(before.env));
+			for (const [name, value] of Object.entries(store.envOf(entry.id))) {
+				if (value === null) env.delete(name);
+				else env.set(name, value);
+			}
+			return { ...before, image, env: byKey(env) };
+		}
+		case "file": {
+			const files = new Map(before.files.map((file) => [file.path, file]));
+			for (const file of pendingFilesOf(store, entry)) files.set(file.path, file);
+			return { ...before, image, files: Object.values(byKey(files)) };
+		}
+		case "use": {
+			if (entry.data.reset !== true) return { ...before, image };
+			// Started from another session: the entry carries that session's whole state.
+			const env: Record<string, string> = {};
+			for (const [name, value] of Object.entries(store.envOf(entry.id)))
+				if (value !== null) env[name] = value;
+			return {
+				image,
+				cwd: entry.data.cwd as string,
+				env: byKey(Object.entries(env)),
+				files: pendingFilesOf(store, entry),
+			};
+		}
+		default: {
+			const unreachable: never = entry.kind;
+			throw new Error(`unknown entry kind ${String(unreachable)}`);
+		}
+	}
+}
+
 /**
- * The state at `entry`: walk back until every part is known. A `use` entry that starts from another
- * session carries a whole state and ends the walk, as does a cached state of an ancestor.
+ * The state at `entry`: walk back to the nearest entry whose state is known (a cached state, or the
+ * first entry of the session), then apply the entries on the way forward. Every `cacheEvery`-th
+ * state on a long walk is cached, so the next walk through this line is short.
  */
 export function deriveState(store: SandboxStore, entry: HistoryEntry): SandboxState {
-	const walk: Walk = { image: undefined, cwd: undefined, env: new Map(), files: new Map(), filesOpen: true };
-	let current: HistoryEntry | null = entry;
-	let steps = 0;
-	while (current !== null) {
-		const cached = steps > 0 ? store.cachedState(current.id) : null;
+	const path: HistoryEntry[] = [];
+	let state = emptyState;
+	for (let current: HistoryEntry | null = entry; current !== null; ) {
+		const cached = store.cachedState(current.id);
 		if (cached !== null) {
-			const state = JSON.parse(cached) as SandboxState;
-			walk.image ??= state.image;
-			walk.cwd ??= state.cwd;
-			addEnv(walk, state.env);
-			addFiles(walk, state.files);
+			state = JSON.parse(cached) as SandboxState;
 			break;
 		}
-		walk.image ??= current.image ?? undefined;
-		switch (current.kind) {
-			case "run":
-				walk.filesOpen = false;
-				break;
-			case "cd":
-				walk.cwd ??= current.data.path as string;
-				break;
-			case "env":
-				addEnv(walk, store.envOf(current.id));
-				break;
-			case "file":
-				addFiles(walk, pendingFilesOf(store, current));
-				break;
-			case "use":
-				if (current.data.reset === true) {
-					walk.cwd ??= current.data.cwd as string;
-					addEnv(walk, store.envOf(current.id));
-					addFiles(walk, pendingFilesOf(store, current));
-					current = null;
-					continue;
-				}
-				break;
-			default: {
-				const unreachable: never = current.kind;
-				throw new Error(`unknown entry kind ${String(unreachable)}`);
-			}
-		}
+		path.push(current);
 		current = current.parentId === null ? null : store.getEntry(current.parentId);
-		steps++;
 	}
-	const env: Record<string, string> = {};
-	for (const [name, value] of [...walk.env].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-		if (value !== null) env[name] = value;
+	for (let index = path.length - 1; index >= 0; index--) {
+		const current = path[index] as HistoryEntry;
+		state = step(store, state, current);
+		const stepsFromAnchor = path.length - index;
+		if (stepsFromAnchor % cacheEvery === 0) store.cacheState(current.id, JSON.stringify(state));
 	}
-	const state: SandboxState = {
-		image: walk.image ?? "",
-		cwd: walk.cwd ?? "/",
-		env,
-		files: [...walk.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-	};
-	if (steps > cacheAfterSteps) store.cacheState(entry.id, JSON.stringify(state));
 	return state;
 }

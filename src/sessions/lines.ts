@@ -11,9 +11,9 @@ export interface ScannedLine {
 	start: number;
 	/** Byte offset just past the line's `\n` (or past its last byte when `terminated` is false). */
 	end: number;
-	/** The first bytes of the line (up to {@link PREFIX_BYTES}). */
+	/** The first bytes of the line (up to {@link PREFIX_BYTES}). Valid only during `onLine`. */
 	prefix: Buffer;
-	/** The whole line, when `want` asked for it. */
+	/** The whole line, when `want` asked for it. Valid only during `onLine`: copy it to keep it. */
 	bytes: Buffer | null;
 	/** False for a last line with no `\n` yet: torn, or still being written. */
 	terminated: boolean;
@@ -88,6 +88,23 @@ export async function scanLines(path: string, options: LineScanOptions): Promise
 			let index = 0;
 			while (index < bytesRead) {
 				const newline = chunk.indexOf(10, index);
+				if (newline !== -1 && held === 0 && decided === "undecided") {
+					// The whole line is in this chunk (the common case): no copy unless it is kept.
+					const line = chunk.subarray(index, newline);
+					const linePrefix = line.subarray(0, PREFIX_BYTES);
+					const keep = options.want(linePrefix, lineStart);
+					const end = position + newline + 1;
+					options.onLine({
+						start: lineStart,
+						end,
+						prefix: linePrefix,
+						bytes: keep ? line : null,
+						terminated: true,
+					});
+					lineStart = end;
+					index = newline + 1;
+					continue;
+				}
 				if (newline === -1) {
 					feed(chunk.subarray(index));
 					break;

@@ -11,6 +11,8 @@ export interface TokenCounts {
 export interface SessionStats {
 	/** Entries of every type. */
 	entries: number;
+	/** `message` entries of every role: the same count the session listing shows for the whole tree. */
+	messages: number;
 	userMessages: number;
 	assistantMessages: number;
 	/** `toolCall` blocks in assistant messages. */
@@ -34,6 +36,7 @@ function numberOr0(value: unknown): number {
 export function statsOf(entries: Iterable<unknown>): SessionStats {
 	const stats: SessionStats = {
 		entries: 0,
+		messages: 0,
 		userMessages: 0,
 		assistantMessages: 0,
 		toolCalls: 0,
@@ -50,6 +53,7 @@ export function statsOf(entries: Iterable<unknown>): SessionStats {
 			models.add(`${String(entry.provider ?? "")}/${entry.modelId}`);
 		}
 		if (entry.type !== "message") continue;
+		stats.messages++;
 		const message = (entry.message ?? {}) as Json;
 		switch (message.role) {
 			case "user":

@@ -45,6 +45,8 @@ export interface ScanState {
 
 const typePattern = /^\{"type":"([a-z_]+)"/;
 const rolePattern = /"message":\{"role":"(\w+)"/;
+// Enough of a line's head for its type and role: pi's ids and timestamps come before `message`.
+const HEAD_BYTES = 256;
 // How many of the latest user/assistant message lines are remembered for the last-activity time.
 const ACTIVITY_CANDIDATES = 8;
 
@@ -149,6 +151,9 @@ export async function scanSummary(
 		}
 	}
 	let notSession = false;
+	// What `want` read from the current line's head, for `onLine` of the same line.
+	let lineType: string | undefined;
+	let lineRole: string | undefined;
 	const candidates: { start: number; end: number }[] = [];
 	// A last line without `\n` counts in this summary but not in the resumable state.
 	let torn: ScannedLine | null = null;
@@ -157,18 +162,21 @@ export async function scanSummary(
 		start: state?.scannedBytes ?? 0,
 		...(options.signal ? { signal: options.signal } : {}),
 		want(prefix, start) {
+			lineType = undefined;
+			lineRole = undefined;
 			if (start === 0 || notSession) return true;
-			const type = typePattern.exec(prefix.toString("latin1"))?.[1];
-			if (type === undefined) return true;
-			if (type !== "message") return type === "session_info";
-			const role = rolePattern.exec(prefix.toString("latin1"))?.[1];
-			if (role === undefined) return true;
-			return role === "user" && state?.firstMessage === null;
+			const head = prefix.toString("latin1", 0, HEAD_BYTES);
+			lineType = typePattern.exec(head)?.[1];
+			if (lineType === undefined) return true;
+			if (lineType !== "message") return lineType === "session_info";
+			lineRole = rolePattern.exec(head)?.[1];
+			if (lineRole === undefined) return true;
+			return lineRole === "user" && state?.firstMessage === null;
 		},
 		onLine(line) {
 			if (notSession) return;
 			if (!line.terminated) {
-				torn = line;
+				torn = { ...line, bytes: line.bytes && Buffer.from(line.bytes) };
 				return;
 			}
 			if (state === null) {
@@ -195,12 +203,10 @@ export async function scanSummary(
 				if (entry !== null) applyEntry(state, entry);
 				return;
 			}
-			// A line recognised by its prefix and not kept whole: another type, or a message.
-			const prefix = line.prefix.toString("latin1");
-			if (typePattern.exec(prefix)?.[1] !== "message") return;
+			// A line recognised by its prefix (in `want`) and not kept whole: another type, or a message.
+			if (lineType !== "message") return;
 			state.messageCount++;
-			const role = rolePattern.exec(prefix)?.[1];
-			if (role === "user" || role === "assistant") {
+			if (lineRole === "user" || lineRole === "assistant") {
 				candidates.push({ start: line.start, end: line.end });
 				if (candidates.length > ACTIVITY_CANDIDATES) candidates.shift();
 			}

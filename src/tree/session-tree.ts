@@ -250,8 +250,11 @@ export class SessionTree {
 		this.#moveLeaf(fromEntryId);
 	}
 
-	/** Moves the active leaf to `leafId` (usually one of `getLeaves()`), durably like `fork`. */
-	switchBranch(leafId: string): void {
+	/**
+	 * Moves the active leaf to `leafId` (usually one of `getLeaves()`), durably like `fork`; null
+	 * moves before the first entry, to an empty conversation whose next entry starts a new root.
+	 */
+	switchBranch(leafId: string | null): void {
 		this.#moveLeaf(leafId);
 	}
 
@@ -326,8 +329,8 @@ export class SessionTree {
 		await this.close();
 	}
 
-	#moveLeaf(targetId: string): void {
-		this.#require(targetId);
+	#moveLeaf(targetId: string | null): void {
+		if (targetId !== null) this.#require(targetId);
 		if (this.#leaf === targetId) return;
 		const marker = {
 			type: "custom",

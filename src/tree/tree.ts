@@ -231,6 +231,11 @@ export class Tree {
 		return this.#labels.get(id)?.label;
 	}
 
+	/** When the entry's current label was set (the label entry's ISO timestamp), or undefined. */
+	labelTimestamp(id: string): string | undefined {
+		return this.#labels.get(id)?.timestamp;
+	}
+
 	/** Every label, by target id. */
 	labels(): Map<string, string> {
 		return new Map([...this.#labels].map(([id, { label }]) => [id, label]));

@@ -55,9 +55,12 @@ describe("session commands", () => {
 		expect(info.activePath).toMatchObject({ entries: 5, userMessages: 2, assistantMessages: 2 });
 		expect(info.wholeTree).toMatchObject({ entries: 5, tokens: { total: 240 }, cost: 0.02 });
 		const text = await grove("info", created.id);
-		expect(text).toContain(
-			"active path  5        2     2          0           0             200    40      0           0            240     $0.0200",
-		);
+		expect(text.split("\n").slice(-4)).toEqual([
+			"             ENTRIES  MESSAGES  USER  ASSISTANT  TOOL CALLS  TOOL RESULTS  INPUT  OUTPUT  CACHE READ  CACHE WRITE  TOKENS  COST",
+			"active path  5        4         2     2          0           0             200    40      0           0            240     $0.0200",
+			"whole tree   5        4         2     2          0           0             200    40      0           0            240     $0.0200",
+			"",
+		]);
 
 		expect(await grove("name", created.id, "My session", "-f", "json")).toEqual({
 			action: "named",

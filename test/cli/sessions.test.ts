@@ -44,4 +44,20 @@ describe("grove sessions", () => {
 		);
 		expect(found).toMatchObject([{ id: old.getSessionId(), matchCount: 2, snippet: "fix the login form" }]);
 	});
+
+	test("--pi lists pi's own store and --session-dir a flat folder", async ({ dir }) => {
+		const cwd = join(dir, "project");
+		await mkdir(cwd);
+		const piDir = join(dir, "pi-agent");
+		const session = writePiSession(cwd, join(piDir, "sessions", encodeCwd(cwd)), ["from pi"]);
+		const flat = writePiSession("/anywhere", join(dir, "flat"), ["flat one"]);
+		const env = { GROVE_HOME: join(dir, "home"), PI_CODING_AGENT_DIR: piDir };
+		const fromPi = JSON.parse((await runGrove(["sessions", "--pi", "-f", "json"], { cwd, env })).stdout);
+		expect(fromPi.map((s: { id: string }) => s.id)).toEqual([session.getSessionId()]);
+		expect(JSON.parse((await runGrove(["sessions", "-f", "json"], { cwd, env })).stdout)).toEqual([]);
+		const fromFlat = JSON.parse(
+			(await runGrove(["sessions", "--session-dir", join(dir, "flat"), "-f", "json"], { cwd, env })).stdout,
+		);
+		expect(fromFlat.map((s: { id: string }) => s.id)).toEqual([flat.getSessionId()]);
+	});
 });

@@ -90,8 +90,8 @@ describeIf(missingChromium(), "exported session page in Chromium", () => {
 		expect(await shown(page)).toEqual(["e1", "e2", "e3", "e4", "e5", "e6"]);
 		expect(await page.locator("#session-id").textContent()).toBe(id);
 		expect(await page.locator("#stats tbody tr").allInnerTexts()).toEqual([
-			"Active path\t6\t2\t3\t1\t1\t30\t15\t0\t0\t45\t$1.5000",
-			"Whole tree\t9\t3\t4\t1\t1\t40\t20\t0\t0\t60\t$2.0000",
+			"Active path\t6\t6\t2\t3\t1\t1\t30\t15\t0\t0\t45\t$1.5000",
+			"Whole tree\t9\t8\t3\t4\t1\t1\t40\t20\t0\t0\t60\t$2.0000",
 		]);
 		expect(await page.locator("#models").textContent()).toBe("anthropic/claude-sonnet-4-5");
 

@@ -285,9 +285,11 @@ describe("SessionHistory", () => {
 		await history.env({ FIRST: "1" });
 		for (let index = 0; index < 150; index++) await history.cd(`/d${index}`);
 		expect(history.state()).toEqual({ image: "img-1", cwd: "/d149", env: { FIRST: "1" }, files: [] });
-		// The first walk longer than 64 steps (from entry 65 to the root) left its result in the cache.
-		expect(JSON.parse(store.cachedState(65) ?? "null")).toEqual(history.state("@65"));
-		expect(store.cachedState(64)).toBeNull();
+		// Every 64th state along the line is cached, so no walk back is longer than 64 entries.
+		expect(JSON.parse(store.cachedState(64) ?? "null")).toEqual(history.state("@64"));
+		expect(JSON.parse(store.cachedState(128) ?? "null")).toEqual(history.state("@128"));
+		expect(store.cachedState(65)).toBeNull();
+		expect(history.state("@63")).toEqual({ image: "img-1", cwd: "/d60", env: { FIRST: "1" }, files: [] });
 		await history.env({ SECOND: "2" });
 		expect(history.state()).toEqual({
 			image: "img-1",

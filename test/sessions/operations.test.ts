@@ -265,6 +265,7 @@ describe("info", () => {
 		});
 		expect(info.activePath).toEqual({
 			entries: 8,
+			messages: 8,
 			userMessages: 3,
 			assistantMessages: 4,
 			toolCalls: 1,
@@ -281,6 +282,8 @@ describe("info", () => {
 			toolResults: 1,
 		});
 		expect(info.wholeTree.tokens.total).toBe(600);
+		// The listing counts the same messages as the whole-tree view.
+		expect((await listSessions(store, { cwd: "/p" }))[0]?.messageCount).toBe(info.wholeTree.messages);
 	});
 });
 
