@@ -95,7 +95,7 @@ async function infoOfOpen(tree: SessionTree, path: string): Promise<SessionInfo>
 }
 
 /** The summarizer the flags ask for: `--summary`, `--summarizer`, else the endpoint in the environment. */
-function summarizerOf(flags: { summary?: string; summarizer?: string }): Summarize {
+export function summarizerOf(flags: { summary?: string; summarizer?: string }): Summarize {
 	if (flags.summary !== undefined && flags.summarizer !== undefined) {
 		throw new GroveError("INVALID_ARGUMENT", "Give either --summary or --summarizer, not both");
 	}

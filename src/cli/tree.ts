@@ -1,6 +1,11 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { findSession } from "../sessions/index.js";
 import { type Diagnostic, describeEntry, messageText, SessionTree } from "../tree/index.js";
+import { FILTER_MODES, type FilterMode } from "../tui/index.js";
+import { navigateSessionFile, readSetting, startingFilter } from "./navigate.js";
 import { formatOption, type OutputFormat } from "./output.js";
+import { summarizerOf } from "./session-commands.js";
+import { type StoreFlags, storeOf, withStoreOptions } from "./sessions.js";
 
 function byLine(diagnostics: readonly Diagnostic[]): Diagnostic[] {
 	return [...diagnostics].sort((a, b) => a.line - b.line);
@@ -60,42 +65,85 @@ function renderTree(session: SessionTree): string {
 	return lines.join("\n");
 }
 
+interface TreeFlags extends StoreFlags {
+	format: OutputFormat;
+	print?: boolean;
+	edit?: boolean;
+	filter?: FilterMode;
+	summary?: string;
+	summarizer?: string;
+}
+
+/** A path is used as it is (so a missing file says so); anything else is a session id or prefix in the store. */
+async function sessionFile(reference: string, flags: StoreFlags): Promise<string> {
+	if (reference.includes("/") || reference.endsWith(".jsonl")) return reference;
+	return (await findSession(storeOf(flags), reference)).path;
+}
+
+/** `grove tree` when it prints: the tree as indented text, or as JSON. */
+async function printTree(file: string, format: OutputFormat): Promise<void> {
+	const session = await openForReading(file, true);
+	try {
+		if (format === "json") {
+			printJson({
+				leafId: session.activeLeaf,
+				entryCount: session.entryCount,
+				name: session.name ?? null,
+				entries: session.tree.ids().map((id) => ({
+					id,
+					parentId: session.tree.parentOf(id) ?? null,
+					type: session.tree.typeOf(id),
+					label: session.getLabel(id) ?? null,
+				})),
+				diagnostics: byLine(session.diagnostics).map(({ line, reason }) => ({ line, reason })),
+			});
+			return;
+		}
+		const name = session.name === undefined ? "" : `  "${session.name}"`;
+		console.log(`session ${session.id}  ${session.header.cwd}${name}`);
+		if (session.entryCount > 0) console.log(renderTree(session));
+		if (session.diagnostics.length > 0) {
+			console.error(`grove: ${session.diagnostics.length} problem(s) in ${file}; run grove check ${file}`);
+		}
+	} finally {
+		await session.close();
+	}
+}
+
 export function registerTreeCommands(program: Command): void {
-	program
-		.command("tree")
-		.description("print the conversation tree of a session file")
-		.argument("<file>", "a pi or grove session file (.jsonl)")
-		.addOption(formatOption())
-		.action(async (file: string, flags: { format: OutputFormat }) => {
-			const session = await openForReading(file, true);
-			try {
-				if (flags.format === "json") {
-					printJson({
-						leafId: session.activeLeaf,
-						entryCount: session.entryCount,
-						name: session.name ?? null,
-						entries: session.tree.ids().map((id) => ({
-							id,
-							parentId: session.tree.parentOf(id) ?? null,
-							type: session.tree.typeOf(id),
-							label: session.getLabel(id) ?? null,
-						})),
-						diagnostics: byLine(session.diagnostics).map(({ line, reason }) => ({ line, reason })),
-					});
-					return;
-				}
-				const name = session.name === undefined ? "" : `  "${session.name}"`;
-				console.log(`session ${session.id}  ${session.header.cwd}${name}`);
-				if (session.entryCount > 0) console.log(renderTree(session));
-				if (session.diagnostics.length > 0) {
-					console.error(
-						`grove: ${session.diagnostics.length} problem(s) in ${file}; run grove check ${file}`,
-					);
-				}
-			} finally {
-				await session.close();
-			}
-		});
+	withStoreOptions(
+		program
+			.command("tree")
+			.description("navigate a session's conversation tree on a terminal; piped, --print or -f: print it")
+			.argument("<session>", "a pi or grove session file (.jsonl), or a session id (prefix) in the store")
+			.option("--print", "print the tree even on a terminal")
+			.option("--edit", "on selecting a user message, edit it in $EDITOR and append it as a new branch")
+			.addOption(
+				new Option(
+					"--filter <filter>",
+					"the filter to start with (default: the treeFilterMode setting)",
+				).choices(FILTER_MODES),
+			)
+			.option("--summary <text>", "the summary to write for a branch left behind")
+			.option("--summarizer <command>", "a command that reads the messages as JSON and prints their summary")
+			.addOption(formatOption()),
+	).action(async (reference: string, flags: TreeFlags, command: Command) => {
+		const file = await sessionFile(reference, flags);
+		const interactive =
+			flags.print !== true &&
+			command.getOptionValueSource("format") !== "cli" &&
+			process.stdout.isTTY === true &&
+			process.stdin.isTTY === true;
+		if (interactive) {
+			await navigateSessionFile(file, {
+				filter: startingFilter(flags.filter, await readSetting("treeFilterMode")),
+				edit: flags.edit === true,
+				summarizer: () => summarizerOf(flags),
+			});
+			return;
+		}
+		await printTree(file, flags.format);
+	});
 
 	program
 		.command("context")

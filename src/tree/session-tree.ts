@@ -250,8 +250,11 @@ export class SessionTree {
 		this.#moveLeaf(fromEntryId);
 	}
 
-	/** Moves the active leaf to `leafId` (usually one of `getLeaves()`), durably like `fork`. */
-	switchBranch(leafId: string): void {
+	/**
+	 * Moves the active leaf to `leafId` (usually one of `getLeaves()`), durably like `fork`; null
+	 * moves before the first entry, to an empty conversation whose next entry starts a new root.
+	 */
+	switchBranch(leafId: string | null): void {
 		this.#moveLeaf(leafId);
 	}
 
@@ -261,9 +264,11 @@ export class SessionTree {
 	 */
 	branchWithSummary(targetId: string | null, summary: string, details?: unknown): string {
 		if (targetId !== null) this.#require(targetId);
-		this.#leaf = targetId;
-		const id = this.append({
+		const id = this.#add({
 			type: "branch_summary",
+			id: this.#newId(),
+			parentId: targetId,
+			timestamp: new Date().toISOString(),
 			fromId: targetId ?? "root",
 			summary,
 			...(details === undefined ? {} : { details }),
@@ -324,10 +329,9 @@ export class SessionTree {
 		await this.close();
 	}
 
-	#moveLeaf(targetId: string): void {
-		this.#require(targetId);
+	#moveLeaf(targetId: string | null): void {
+		if (targetId !== null) this.#require(targetId);
 		if (this.#leaf === targetId) return;
-		this.#leaf = targetId;
 		const marker = {
 			type: "custom",
 			customType: LEAF_MARKER,
@@ -337,6 +341,7 @@ export class SessionTree {
 		};
 		this.#store.append(marker);
 		this.#tree.insert(marker);
+		this.#leaf = targetId;
 		this.#store.flush();
 	}
 
