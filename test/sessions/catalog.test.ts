@@ -35,6 +35,11 @@ describe("pi's folder layout", () => {
 			dir: join(dir, "flat"),
 		});
 		expect(resolveStore({ env, pi: true }).cacheFile.startsWith(join(dir, "g", "cache"))).toBe(true);
+		const piFlat = { ...env, PI_CODING_AGENT_SESSION_DIR: join(dir, "pi-flat") };
+		expect(resolveStore({ env: piFlat, pi: true })).toMatchObject({
+			kind: "flat",
+			dir: join(dir, "pi-flat"),
+		});
 	});
 });
 

@@ -76,7 +76,7 @@ export class Cgroup {
 			const pids = await this.pids();
 			if (pids.length === 0) return;
 			await this.signal("SIGKILL");
-			await sleep(Math.min(2 ** round, 50));
+			await sleep(Math.min(1 + round, 20));
 		}
 	}
 

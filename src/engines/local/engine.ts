@@ -16,7 +16,6 @@ import type {
 	Sandbox,
 } from "../types.js";
 import { cgroupsAvailable } from "./cgroup.js";
-import { prepareDevices } from "./devices.js";
 import { diffImages } from "./diff.js";
 import { importRootfs } from "./import.js";
 import { type Engaged, runOnce } from "./run.js";
@@ -64,8 +63,10 @@ export class LocalEngine implements Engine {
 		const root = join(options.home, "engine", "local");
 		await mkdir(root, { recursive: true });
 		const store = await Store.open(root, { maxDepth });
-		const devices = await prepareDevices(root, tools);
-		return new LocalEngine({ store, tools, cgroups: await cgroupsAvailable(), devices }, maxDepth);
+		return new LocalEngine(
+			{ store, tools, cgroups: await cgroupsAvailable(), cleanups: new Set() },
+			maxDepth,
+		);
 	}
 
 	private get store(): Store {
@@ -194,5 +195,6 @@ export class LocalEngine implements Engine {
 
 	async close(): Promise<void> {
 		await Promise.all([...this.sandboxes].map((sandbox) => sandbox.close()));
+		await Promise.all([...this.engaged.cleanups]);
 	}
 }

@@ -7,88 +7,124 @@ import type { Cgroup } from "./cgroup.js";
 import type { Tools } from "./tools.js";
 
 /**
- * Runs inside fresh mount/pid/uts/ipc(/net) namespaces as their first process. It mounts the
- * image (the host root as its own read-only overlay when the image sits on the host: an overlay of
- * `/` next to layers that live under `/` would overlap), fresh /proc, /dev and /sys, then hands
- * over to `pivotScript`.
- *
- * Its own diagnostics go to fd 3 (the status pipe), never to the command's stderr, and it reports
- * `grove:ready` / `grove:exec` there, so grove can tell its own failure from the command's.
- * fd 5 is the lifeline: grove writes a line to go on after `grove:ready`, and when grove dies the
- * pipe ends and everything in the sandbox is killed.
+ * The sandbox's first process (pid 1 in its new mount/pid/uts/ipc(/net) namespaces, which it
+ * makes itself), in Perl because it makes its syscalls itself: no program has to be found once it has pivoted into an
+ * image that may hold nothing but the command, and one process instead of a dozen keeps a run
+ * cheap. In order it:
+ * - joins the run's cgroups (before anything could fork);
+ * - mounts the image: the layers under a fresh upper directory, over the host root mounted as its
+ *   own read-only overlay (an overlay of `/` next to layers stored under `/` would overlap);
+ * - mounts fresh /proc, /dev (a tmpfs with harmless devices only), /dev/pts and a read-only /sys,
+ *   each only over a real directory of the image, and hides grove's store from a host image;
+ * - names the host `grove`, brings up loopback, pivots into the image and detaches the host root;
+ * - enters cwd, then runs the command as its child (reaping orphans, as pid 1 must) or, for a
+ *   sandbox, waits on the lifeline.
+ * Setup failures are printed to fd 3 (the status pipe), never to the command's stderr; it reports
+ * `grove:ready` / `grove:exec` / `grove:cwd` there. fd 5 is the lifeline: grove writes a line to
+ * go on after `grove:ready`, and when grove dies the pipe ends and the guard kills everything.
  */
-const setupScript = `set -eu
-store=$1 run=$2 lowers=$3 host=$4 hide=$5 network=$6 devices=$7
-shift 7
-exec 4>&2 2>&3
-cd "$store"
-w=tmp/$run
-r=$w/root
-if [ "$host" = 1 ]; then
-	mount -t tmpfs -o ro,size=4k grove-empty "$w/empty"
-	mount -t overlay -o "ro,lowerdir=/:$w/empty" grove-host "$w/host"
-	lowers="\${lowers:+$lowers:}$w/host"
-fi
-mount -t overlay -o "lowerdir=$lowers,upperdir=$w/upper,workdir=$w/work,redirect_dir=off,index=off,metacopy=off" grove "$r"
-if [ -d "$r/proc" ]; then mount -t proc -o nosuid,nodev,noexec proc "$r/proc"; fi
-if [ -d "$r/dev" ]; then
-	mount -t tmpfs -o nosuid,noexec,mode=755,size=65536k grove-dev "$r/dev"
-	cp -a "$devices/." "$r/dev/"
-	mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$r/dev/pts"
-fi
-if [ -d "$r/sys" ]; then mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$r/sys"; fi
-if [ "$host" = 1 ] && [ -d "$r$hide" ]; then mount -t tmpfs -o ro,size=4k grove-hidden "$r$hide"; fi
-echo grove > /proc/sys/kernel/hostname
-if [ "$network" = 0 ] && command -v ip >/dev/null 2>&1; then ip link set lo up; fi
-cd "$r"
-exec "$@"
-`;
-
-/**
- * The pivot into the image, in Perl because after pivot_root(2) every program is looked up in the
- * image, which may have no umount: one process makes the syscalls itself, so no host program has
- * to be found after it. It pivots, detaches the host root, enters the working directory, then runs
- * the command as its child (reaping orphans as pid 1 must) or, for a sandbox, waits on the lifeline.
- * Arguments: pivot_root and umount2 syscall numbers, mode, cwd, pause, then the command.
- */
-const pivotScript = `use strict;
-my ($sys_pivot, $sys_umount, $mode, $cwd, $pause, @argv) = @ARGV;
-open(my $status, ">&=", 3) or die "fd 3: $!\\n";
+const setupScript = String.raw`use strict;
+my ($store, $run, $lowers, $host, $hide, $network, $mode, $cwd, $pause, $sys, $cgroups, @argv) = @ARGV;
+my ($SYS_mount, $SYS_umount2, $SYS_pivot_root, $SYS_sethostname, $SYS_mknodat, $SYS_unshare) = split(/,/, $sys);
+open(my $status, ">&=", 3) or die "fd 3: $!\n";
 $status->autoflush(1);
+$SIG{__DIE__} = sub { print $status $_[0]; exit 125; };
+# New namespaces; the pid namespace takes effect for the child, which becomes its pid 1. This
+# process stays outside, waits, and ends the way the child did.
+my $namespaces = 0x00020000 | 0x04000000 | 0x08000000 | 0x20000000 | ($network ? 0 : 0x40000000);
+syscall($SYS_unshare + 0, $namespaces) == 0 or die "unshare: $!\n";
+my $first = fork();
+die "fork: $!\n" unless defined $first;
+if ($first) {
+	close($status);
+	waitpid($first, 0);
+	my $ended = $?;
+	if ($ended & 127) { $SIG{$_} = "DEFAULT" for keys %SIG; kill($ended & 127, $$); }
+	exit($ended >> 8);
+}
+my ($none, $slash) = ("none", "/");
+syscall($SYS_mount + 0, $none, $slash, 0, 16384 | 262144, 0) == 0 or die "make / private: $!\n";
+for my $file (split(/:/, $cgroups)) {
+	open(my $join, ">", $file) or die "cgroup $file: $!\n";
+	print $join "0\n";
+	close($join) or die "cgroup $file: $!\n";
+}
+my $umask = umask(0);
+sub attach {
+	my ($source, $target, $type, $flags, $data) = @_;
+	syscall($SYS_mount + 0, $source, $target, $type, $flags + 0, $data) == 0 or die "mount $type on $target: $!\n";
+}
+sub real_dir { return -d $_[0] && !-l $_[0]; }
+my ($RDONLY, $NOSUID, $NODEV, $NOEXEC) = (1, 2, 4, 8);
+chdir($store) or die "chdir $store: $!\n";
+my $w = "tmp/$run";
+my $r = "$w/root";
+if ($host) {
+	attach("grove-empty", "$w/empty", "tmpfs", $RDONLY, "size=4k");
+	attach("grove-host", "$w/host", "overlay", $RDONLY, "lowerdir=/:$w/empty");
+	$lowers = $lowers eq "" ? "$w/host" : "$lowers:$w/host";
+}
+attach("grove", $r, "overlay", 0, "lowerdir=$lowers,upperdir=$w/upper,workdir=$w/work,redirect_dir=off,index=off,metacopy=off");
+attach("proc", "$r/proc", "proc", $NOSUID | $NODEV | $NOEXEC, "") if real_dir("$r/proc");
+if (real_dir("$r/dev")) {
+	attach("grove-dev", "$r/dev", "tmpfs", $NOSUID | $NOEXEC, "mode=755,size=65536k");
+	my %devices = (null => [1, 3], zero => [1, 5], full => [1, 7], random => [1, 8], urandom => [1, 9], tty => [5, 0]);
+	for my $name (sort keys %devices) {
+		my ($major, $minor) = @{ $devices{$name} };
+		my $path = "$r/dev/$name";
+		syscall($SYS_mknodat + 0, -100, $path, 020666, ($major << 8) | $minor) == 0 or die "mknod $name: $!\n";
+	}
+	mkdir("$r/dev/pts", 0755) or die "mkdir /dev/pts: $!\n";
+	mkdir("$r/dev/shm", 01777) or die "mkdir /dev/shm: $!\n";
+	my %links = (ptmx => "pts/ptmx", fd => "/proc/self/fd", stdin => "/proc/self/fd/0", stdout => "/proc/self/fd/1", stderr => "/proc/self/fd/2");
+	for my $name (sort keys %links) { symlink($links{$name}, "$r/dev/$name") or die "symlink /dev/$name: $!\n"; }
+	attach("devpts", "$r/dev/pts", "devpts", $NOSUID | $NOEXEC, "newinstance,ptmxmode=0666,mode=620");
+}
+attach("sysfs", "$r/sys", "sysfs", $RDONLY | $NOSUID | $NODEV | $NOEXEC, "") if real_dir("$r/sys");
+attach("grove-hidden", "$r$hide", "tmpfs", $RDONLY, "size=4k") if $host && real_dir("$r$hide");
+my $hostname = "grove";
+syscall($SYS_sethostname + 0, $hostname, length($hostname)) == 0 or die "sethostname: $!\n";
+if (!$network) {
+	socket(my $socket, 2, 2, 0) or die "socket: $!\n";
+	my $request = pack("a16 s x22", "lo", 0);
+	ioctl($socket, 0x8913, $request) or die "loopback flags: $!\n";
+	my $flags = unpack("x16 s", $request);
+	$request = pack("a16 s x22", "lo", $flags | 1);
+	ioctl($socket, 0x8914, $request) or die "loopback up: $!\n";
+	close($socket);
+}
+umask($umask);
+chdir($r) or die "chdir $r: $!\n";
 my ($new, $old, $here) = (".", ".", ".");
-syscall($sys_pivot + 0, $new, $old) == 0 or die "pivot_root: $!\\n";
-syscall($sys_umount + 0, $here, 2) == 0 or die "umount2: $!\\n";
-chdir("/") or die "chdir /: $!\\n";
-if (!chdir($cwd)) { print $status "grove:cwd\\n"; exit 1; }
-open(my $life, "<&=", 5) or die "fd 5: $!\\n";
+syscall($SYS_pivot_root + 0, $new, $old) == 0 or die "pivot_root: $!\n";
+syscall($SYS_umount2 + 0, $here, 2) == 0 or die "umount2: $!\n";
+chdir("/") or die "chdir /: $!\n";
+if (!chdir($cwd)) { print $status "grove:cwd\n"; exit 1; }
+open(my $life, "<&=", 5) or die "fd 5: $!\n";
 if ($mode eq "sandbox") {
 	$SIG{CHLD} = "IGNORE";
-	print $status "grove:ready\\n";
+	print $status "grove:ready\n";
 	close($status);
-	open(STDERR, ">&", 4);
 	1 while defined(<$life>);
 	exit 0;
 }
-if ($pause) { print $status "grove:ready\\n"; my $go = <$life>; }
-# The guard: when grove dies, the lifeline ends and everything in the sandbox is killed.
+if ($pause) { print $status "grove:ready\n"; my $go = <$life>; }
 my $guard = fork();
 if (defined $guard && $guard == 0) {
 	close(STDIN); close(STDOUT); close(STDERR); close($status);
-	if (open(my $saved, "<&=", 4)) { close($saved); }
 	1 while defined(<$life>);
 	kill 9, -1;
 	exit 0;
 }
-print $status "grove:exec\\n";
-open(STDERR, ">&", 4) or exit 125;
-for my $fd (3, 4, 5) { if (open(my $handle, "<&=", $fd)) { close($handle); } }
+print $status "grove:exec\n";
 close($status);
 close($life);
+delete $SIG{__DIE__};
 my $pid = fork();
 exit 125 unless defined $pid;
 if ($pid == 0) {
 	exec { $argv[0] } @argv;
-	print STDERR "$argv[0]: $!\\n";
+	print STDERR "$argv[0]: $!\n";
 	exit($!{ENOENT} ? 127 : 126);
 }
 while (1) {
@@ -100,9 +136,10 @@ while (1) {
 exit 125;
 `;
 
-const syscalls: Partial<Record<string, { pivotRoot: number; umount2: number }>> = {
-	x64: { pivotRoot: 155, umount2: 166 },
-	arm64: { pivotRoot: 41, umount2: 39 },
+/** Syscall numbers the setup script needs: mount, umount2, pivot_root, sethostname, mknodat, unshare. */
+const syscalls: Partial<Record<string, string>> = {
+	x64: "165,166,155,170,259,272",
+	arm64: "40,39,41,161,33,97",
 };
 
 /** Puts itself into the cgroups named by its first two arguments (empty: none), then execs the rest. */
@@ -115,8 +152,6 @@ export interface LaunchOptions {
 	storeRoot: string;
 	/** The work directory's name under `tmp/`, holding `upper work root empty host`. */
 	workName: string;
-	/** A directory holding the device nodes and links a sandbox's /dev starts with. */
-	devices: string;
 	/** Overlay lower dirs relative to the store root, topmost first (without the host root). */
 	lowers: string[];
 	host: boolean;
@@ -156,13 +191,11 @@ export function spawnInCgroup(
 	cgroup: Cgroup | null,
 	argv: string[],
 	env: Record<string, string>,
-	options: { statusFds: boolean },
 ): ChildProcess {
 	const procs = cgroup?.procsFiles() ?? [];
 	return spawn(tools.sh, ["-c", joinCgroupScript, "grove-cgroup", procs[0] ?? "", procs[1] ?? "", ...argv], {
 		env,
-		// fd 3: status from the setup script; fd 4: left free for the script; fd 5: the lifeline.
-		stdio: options.statusFds ? ["pipe", "pipe", "pipe", "pipe", "ignore", "pipe"] : ["pipe", "pipe", "pipe"],
+		stdio: ["pipe", "pipe", "pipe"],
 		// Its own process group, so signals meant for grove's group (Ctrl-C) do not reach it.
 		detached: true,
 	});
@@ -175,38 +208,31 @@ export function launch(options: LaunchOptions): Launched {
 			hint: 'use openEngine({ kind: "docker" })',
 		});
 	}
-	const flags = ["--mount", "--uts", "--ipc", "--pid", "--fork", "--kill-child", "--propagation", "private"];
-	if (!options.network) flags.push("--net");
-	const child = spawnInCgroup(
-		options.tools,
-		options.cgroup,
+	const child = spawn(
+		options.tools.perl,
 		[
-			options.tools.unshare,
-			...flags,
-			"--",
-			options.tools.sh,
-			"-c",
+			"-e",
 			setupScript,
-			"grove-sandbox",
 			options.storeRoot,
 			options.workName,
 			options.lowers.join(":"),
 			options.host ? "1" : "0",
 			options.storeRoot,
 			options.network ? "1" : "0",
-			options.devices,
-			options.tools.perl,
-			"-e",
-			pivotScript,
-			String(numbers.pivotRoot),
-			String(numbers.umount2),
 			options.mode,
 			options.cwd,
 			options.pause ? "1" : "0",
+			numbers,
+			(options.cgroup?.procsFiles() ?? []).join(":"),
 			...options.argv,
 		],
-		options.env,
-		{ statusFds: true },
+		{
+			env: options.env,
+			// fd 3: status from the setup script; fd 5: the lifeline.
+			stdio: ["pipe", "pipe", "pipe", "pipe", "ignore", "pipe"],
+			// Its own process group, so signals meant for grove's group (Ctrl-C) do not reach it.
+			detached: true,
+		},
 	);
 	const status = child.stdio[3] as Readable;
 	const exited = new Promise<number>((resolve) => {

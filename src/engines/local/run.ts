@@ -35,8 +35,18 @@ export interface Engaged {
 	store: Store;
 	tools: Tools;
 	cgroups: boolean;
-	/** The template of a sandbox's /dev (see `prepareDevices`). */
-	devices: string;
+	/** Cleanups left to finish after a result was returned; the engine's close() waits for them. */
+	cleanups: Set<Promise<void>>;
+}
+
+/** Runs a cleanup after the caller got its result, keeping it where close() will wait for it. */
+export function inBackground(engaged: Engaged, cleanup: () => Promise<void>): void {
+	const done: Promise<void> = cleanup()
+		.catch((error: unknown) => {
+			process.emitWarning(`grove: cleaning up a sandbox failed: ${String(error)}`);
+		})
+		.finally(() => engaged.cleanups.delete(done));
+	engaged.cleanups.add(done);
 }
 
 /** Sets up a work directory (upper, work, root, ...) and a cgroup for one run or sandbox. */
@@ -117,7 +127,6 @@ export async function runOnce(
 		const launched: Launched = launch({
 			tools: engaged.tools,
 			storeRoot: engaged.store.root,
-			devices: engaged.devices,
 			workName: work.name,
 			lowers: record.layers.map((id) => engaged.store.layerPath(id)),
 			host: record.base === "host",
@@ -194,6 +203,7 @@ export async function runOnce(
 			launched.lifeline.destroy();
 		}
 	} finally {
-		await release();
+		// The processes are gone and the upper directory is registered; the rest can wait.
+		inBackground(engaged, release);
 	}
 }

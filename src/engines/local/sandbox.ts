@@ -57,7 +57,6 @@ export class LocalSandbox implements Sandbox {
 			launched = launch({
 				tools: engaged.tools,
 				storeRoot: engaged.store.root,
-				devices: engaged.devices,
 				workName: work.name,
 				lowers: record.layers.map((id) => engaged.store.layerPath(id)),
 				host: record.base === "host",
@@ -113,7 +112,6 @@ export class LocalSandbox implements Sandbox {
 				...argv,
 			],
 			{ ...defaultEnv, ...env },
-			{ statusFds: false },
 		);
 	}
 

@@ -7,7 +7,6 @@ const directories = ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin"
 /** Absolute paths of the host programs the local engine runs (util-linux, GNU tar, coreutils, perl). */
 export interface Tools {
 	sh: string;
-	unshare: string;
 	nsenter: string;
 	tar: string;
 	cp: string;
@@ -29,7 +28,7 @@ function find(name: string): string | null {
 
 export function findTools(): Tools {
 	const found: Partial<Tools> = {};
-	for (const name of ["sh", "unshare", "nsenter", "tar", "cp", "perl"] as const) {
+	for (const name of ["sh", "nsenter", "tar", "cp", "perl"] as const) {
 		const path = find(name);
 		if (path === null) {
 			throw new GroveError("UNSUPPORTED", `the local engine needs ${name}, which this machine lacks`, {
