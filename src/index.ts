@@ -44,6 +44,7 @@ export {
 	type EngineOpener,
 	type KeySources,
 	type PendingFile,
+	PersistentShell,
 	type RunRecord,
 	randomSessionKey,
 	resolveProfile,

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { createInterface, type Interface } from "node:readline";
+import type { Interface } from "node:readline";
 import type { Command } from "commander";
 import { isGroveError } from "../errors.js";
 import type { PersistentShell, SandboxSession } from "../sandbox/index.js";
@@ -112,6 +112,8 @@ async function builtin(
 
 async function repl(session: SandboxSession, persistent: PersistentShell | undefined): Promise<void> {
 	const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+	// Loaded here, not at the top: every sandbox command loads this file, only `grove shell` needs readline.
+	const { createInterface } = await import("node:readline");
 	const prompt: Interface = createInterface({
 		input: process.stdin,
 		output: process.stdout,

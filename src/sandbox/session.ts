@@ -384,8 +384,12 @@ export class SandboxSession {
 		return copyOut(await this.engine(), state.image, this.#path(state, path), hostDest);
 	}
 
-	/** What changed from `from` to `to`; default from HEAD's parent to HEAD, or from `from` to HEAD. */
+	/**
+	 * What changed from `from` to `to`; default from HEAD's parent to HEAD (nothing at the first
+	 * entry), or from `from` to HEAD.
+	 */
 	async diff(from?: string, to?: string) {
+		if (from === undefined && this.history.head().parentId === null) return [];
 		const older = this.history.state(from ?? "HEAD~1").image;
 		const newer = this.history.state(to ?? "HEAD").image;
 		if (older === newer) return [];
