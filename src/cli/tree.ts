@@ -1,10 +1,14 @@
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { findSession } from "../sessions/index.js";
 import { type Diagnostic, describeEntry, messageText, SessionTree } from "../tree/index.js";
-import { FILTER_MODES, type FilterMode } from "../tui/index.js";
-import { navigateSessionFile, readSetting, startingFilter } from "./navigate.js";
+import {
+	type NavigatorFlags,
+	navigateOptionsOf,
+	navigateSessionFile,
+	onTerminal,
+	withNavigatorOptions,
+} from "./navigate.js";
 import { formatOption, type OutputFormat } from "./output.js";
-import { summarizerOf } from "./session-commands.js";
 import { type StoreFlags, storeOf, withStoreOptions } from "./sessions.js";
 
 function byLine(diagnostics: readonly Diagnostic[]): Diagnostic[] {
@@ -65,13 +69,9 @@ function renderTree(session: SessionTree): string {
 	return lines.join("\n");
 }
 
-interface TreeFlags extends StoreFlags {
+interface TreeFlags extends StoreFlags, NavigatorFlags {
 	format: OutputFormat;
 	print?: boolean;
-	edit?: boolean;
-	filter?: FilterMode;
-	summary?: string;
-	summarizer?: string;
 }
 
 /** A path is used as it is (so a missing file says so); anything else is a session id or prefix in the store. */
@@ -112,34 +112,17 @@ async function printTree(file: string, format: OutputFormat): Promise<void> {
 
 export function registerTreeCommands(program: Command): void {
 	withStoreOptions(
-		program
-			.command("tree")
-			.description("navigate a session's conversation tree on a terminal; piped, --print or -f: print it")
-			.argument("<session>", "a pi or grove session file (.jsonl), or a session id (prefix) in the store")
-			.option("--print", "print the tree even on a terminal")
-			.option("--edit", "on selecting a user message, edit it in $EDITOR and append it as a new branch")
-			.addOption(
-				new Option(
-					"--filter <filter>",
-					"the filter to start with (default: the treeFilterMode setting)",
-				).choices(FILTER_MODES),
-			)
-			.option("--summary <text>", "the summary to write for a branch left behind")
-			.option("--summarizer <command>", "a command that reads the messages as JSON and prints their summary")
-			.addOption(formatOption()),
+		withNavigatorOptions(
+			program
+				.command("tree")
+				.description("navigate a session's conversation tree on a terminal; piped, --print or -f: print it")
+				.argument("<session>", "a pi or grove session file (.jsonl), or a session id (prefix) in the store")
+				.option("--print", "print the tree even on a terminal"),
+		).addOption(formatOption()),
 	).action(async (reference: string, flags: TreeFlags, command: Command) => {
 		const file = await sessionFile(reference, flags);
-		const interactive =
-			flags.print !== true &&
-			command.getOptionValueSource("format") !== "cli" &&
-			process.stdout.isTTY === true &&
-			process.stdin.isTTY === true;
-		if (interactive) {
-			await navigateSessionFile(file, {
-				filter: startingFilter(flags.filter, await readSetting("treeFilterMode")),
-				edit: flags.edit === true,
-				summarizer: () => summarizerOf(flags),
-			});
+		if (flags.print !== true && command.getOptionValueSource("format") !== "cli" && onTerminal()) {
+			await navigateSessionFile(file, await navigateOptionsOf(flags));
 			return;
 		}
 		await printTree(file, flags.format);
