@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
 	test: {
 		globalSetup: ["test/support/global-setup.ts"],
+		// Conditions that involve starting processes can take seconds on a loaded two-core machine.
+		expect: { poll: { timeout: 10_000 } },
 		projects: [
 			{
 				extends: true,
