@@ -31,6 +31,7 @@ const contenders = {
 		const session = await SessionTree.open(file);
 		const context = session.buildContext();
 		const path = session.tree.pathIds(session.activeLeaf);
+		await session.close();
 		return { messages: context.messages.length, path: path.length, leaf: session.activeLeaf };
 	},
 	// The path as parsed entries, for a caller that needs every entry on it.
@@ -38,6 +39,7 @@ const contenders = {
 		const session = await SessionTree.open(file);
 		const context = session.buildContext();
 		const path = session.getBranch();
+		await session.close();
 		return { messages: context.messages.length, path: path.length, leaf: session.activeLeaf };
 	},
 	async pi(SessionManager, file) {

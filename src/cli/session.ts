@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline/promises";
 import { type Command, Option } from "commander";
 import { GroveError } from "../errors.js";
 import type { SessionLog } from "../sandbox/index.js";
@@ -58,6 +57,8 @@ export function drawTree(log: SessionLog): string[][] {
 }
 
 async function confirm(question: string): Promise<boolean> {
+	// Loaded here: only `session delete` on a terminal asks anything.
+	const { createInterface } = await import("node:readline/promises");
 	const prompt = createInterface({ input: process.stdin, output: process.stderr });
 	try {
 		return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());

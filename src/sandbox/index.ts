@@ -6,6 +6,7 @@ export {
 	resolveSessionKey,
 	type SessionKey,
 } from "./keys.js";
+export { PersistentShell } from "./persistent.js";
 export {
 	type EngineOpener,
 	SandboxSession,

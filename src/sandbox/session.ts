@@ -74,7 +74,8 @@ export interface SessionRunResult {
 	durationMs: number;
 	timedOut: boolean;
 	truncated: boolean;
-	status: "ok" | "failed" | "timeout";
+	/** `cancelled` only from a persistent shell; `run` rejects with ABORTED instead. */
+	status: "ok" | "failed" | "timeout" | "cancelled";
 	/** The entry that records the run. */
 	entry: HistoryEntry;
 	/** Whether the active branch moved onto the new entry. */
@@ -195,14 +196,15 @@ export class SandboxSession {
 		return this.history.key;
 	}
 
-	#engine(kind?: "local" | "docker"): Promise<Engine> {
+	/** The session's engine (for a session not started yet, `kind` or the default engine). */
+	engine(kind?: "local" | "docker"): Promise<Engine> {
 		const recorded = this.history.record()?.engine;
 		return this.sessions.engine((recorded as "local" | "docker" | undefined) ?? kind);
 	}
 
 	/** Records a `use` of `ref` (`host`, `tag:NAME`, an image id or reference), starting the session if new. */
 	async use(ref: string, options: { engine?: "local" | "docker" } = {}): Promise<HistoryEntry> {
-		const engine = await this.#engine(options.engine);
+		const engine = await this.engine(options.engine);
 		const image = await engine.resolve(ref);
 		return this.history.use({ image, title: ref, engine: engine.kind });
 	}
@@ -216,7 +218,7 @@ export class SandboxSession {
 	async cd(path: string): Promise<HistoryEntry> {
 		const state = this.history.state();
 		const target = posix.resolve(state.cwd, path);
-		const engine = await this.#engine();
+		const engine = await this.engine();
 		const found = await engine.stat(state.image, target);
 		if (found === null || (found.type !== "directory" && found.type !== "symlink")) {
 			throw new GroveError("NOT_FOUND", `no directory ${target} in the session's image`, {
@@ -255,7 +257,7 @@ export class SandboxSession {
 		checkOneCommand(options);
 		return this.history.locked(async () => {
 			const state = this.history.state();
-			const engine = await this.#engine();
+			const engine = await this.engine();
 			const cwd = posix.resolve(state.cwd, options.cwd ?? ".");
 			const files: Record<string, Uint8Array> = {};
 			for (const file of this.history.pendingFileContents(state)) files[file.path] = file.content;
@@ -353,7 +355,7 @@ export class SandboxSession {
 	async list(path?: string, options: { ref?: string } = {}) {
 		const state = this.history.state(options.ref);
 		const target = this.#path(state, path);
-		const engine = await this.#engine();
+		const engine = await this.engine();
 		const entries = await engine.list(state.image, target);
 		if (entries !== null) return entries;
 		const single = await engine.stat(state.image, target);
@@ -367,7 +369,7 @@ export class SandboxSession {
 	async readFile(path: string, options: { ref?: string } = {}): Promise<Uint8Array> {
 		const state = this.history.state(options.ref);
 		const target = this.#path(state, path);
-		const content = await (await this.#engine()).readFile(state.image, target);
+		const content = await (await this.engine()).readFile(state.image, target);
 		if (content === null) {
 			throw new GroveError("NOT_FOUND", `no file ${target} in the image at ${options.ref ?? "HEAD"}`, {
 				hint: "see what is there with: grove ls",
@@ -379,15 +381,19 @@ export class SandboxSession {
 	/** Copies a file or directory of the image at `ref` to the host. Returns the host paths written. */
 	async copyOut(path: string, hostDest: string, options: { ref?: string } = {}): Promise<string[]> {
 		const state = this.history.state(options.ref);
-		return copyOut(await this.#engine(), state.image, this.#path(state, path), hostDest);
+		return copyOut(await this.engine(), state.image, this.#path(state, path), hostDest);
 	}
 
-	/** What changed from `from` to `to`; default from HEAD's parent to HEAD, or from `from` to HEAD. */
+	/**
+	 * What changed from `from` to `to`; default from HEAD's parent to HEAD (nothing at the first
+	 * entry), or from `from` to HEAD.
+	 */
 	async diff(from?: string, to?: string) {
+		if (from === undefined && this.history.head().parentId === null) return [];
 		const older = this.history.state(from ?? "HEAD~1").image;
 		const newer = this.history.state(to ?? "HEAD").image;
 		if (older === newer) return [];
-		return (await this.#engine()).diff(older, newer);
+		return (await this.engine()).diff(older, newer);
 	}
 
 	/**
@@ -400,6 +406,6 @@ export class SandboxSession {
 		while (entry.kind !== "use" && entry.parentId !== null) entry = this.history.entry(entry.parentId);
 		const base = entry.image ?? image;
 		const { applyChanges } = await import("../engines/index.js");
-		return applyChanges(await this.#engine(), base, image, dir);
+		return applyChanges(await this.engine(), base, image, dir);
 	}
 }

@@ -12,7 +12,7 @@ export interface OpenShellOptions extends AttachOptions {
 	cwd?: string;
 	/** Variables added to the inherited environment (a value here wins). */
 	env?: Record<string, string>;
-	/** The shell program; default `bash` when it is on PATH, else `sh`. */
+	/** The shell program (bash, a POSIX sh, or busybox for its ash); default bash when on PATH, else sh. */
 	shell?: string;
 }
 
@@ -29,7 +29,14 @@ export function shellArgv(shell?: string): string[] {
 			"if command -v bash >/dev/null 2>&1; then exec bash --norc --noprofile --noediting -i; fi; exec sh -i",
 		];
 	}
-	return basename(shell) === "bash" ? [shell, "--norc", "--noprofile", "--noediting", "-i"] : [shell, "-i"];
+	switch (basename(shell)) {
+		case "bash":
+			return [shell, "--norc", "--noprofile", "--noediting", "-i"];
+		case "busybox":
+			return [shell, "sh", "-i"];
+		default:
+			return [shell, "-i"];
+	}
 }
 
 /** Starts a shell session on this machine. */

@@ -51,7 +51,8 @@ export function newCommandId(): CommandId {
 export const setupScript = [
 	// Interactive shells answer SIGINT by abandoning the running line and reading the next one,
 	// which is exactly Ctrl-C at a terminal; prompts and history would only add noise.
-	"PS1=; PS2=; PS4='+ '; unset PS0 PROMPT_COMMAND MAILCHECK HISTFILE 2>/dev/null",
+	// TMOUT would make an interactive shell exit after that many idle seconds.
+	"PS1=; PS2=; PS4='+ '; unset PS0 PROMPT_COMMAND MAILCHECK HISTFILE TMOUT 2>/dev/null",
 	// biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
 	'if [ -n "${BASH_VERSION-}" ]; then set +o history +H; fi',
 	"__grove_s=0; __grove_d=; __grove_f=/dev/null; __grove_r=eval",

@@ -53,8 +53,6 @@ export class JsonlStore implements TreeStore {
 	#tailComplete = true;
 	#line = 1;
 	#ownLines = 0;
-	/** Ids this handle appended since the last refresh, to recognise them when reading them back. */
-	readonly #own = new Set<string>();
 	/** The file ends in an unterminated (torn) line: the next append starts with a newline. */
 	#needsNewline = false;
 	#closed = false;
@@ -191,7 +189,6 @@ export class JsonlStore implements TreeStore {
 			throw error;
 		}
 		this.#needsNewline = false;
-		this.#own.add(entry.id);
 		this.#ownLines++;
 	}
 
@@ -239,7 +236,6 @@ export class JsonlStore implements TreeStore {
 	}
 
 	#resetOwn(): void {
-		this.#own.clear();
 		this.#ownLines = 0;
 	}
 
@@ -268,7 +264,7 @@ export class JsonlStore implements TreeStore {
 		if (isBlank(buffer, start, end)) return;
 		const head = unterminated || this.format === "chimera" ? null : scanHead(buffer, start, end);
 		if (head !== null) {
-			if (this.#own.delete(head.id)) return;
+			if (tree.claimOwn(head.id, line)) return;
 			tree.insertRaw(head, { buffer, start, end }, line);
 			return;
 		}
@@ -288,7 +284,7 @@ export class JsonlStore implements TreeStore {
 			return;
 		}
 		let record = value as Record<string, unknown>;
-		if (typeof record.id === "string" && this.#own.delete(record.id)) return;
+		if (typeof record.id === "string" && tree.claimOwn(record.id, line)) return;
 		if (this.format === "chimera") {
 			if (record.type === "header") record = { ...record, type: "session" };
 			else if (typeof record.type === "string" && typeof record.id === "string")

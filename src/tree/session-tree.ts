@@ -264,9 +264,11 @@ export class SessionTree {
 	 */
 	branchWithSummary(targetId: string | null, summary: string, details?: unknown): string {
 		if (targetId !== null) this.#require(targetId);
-		this.#leaf = targetId;
-		const id = this.append({
+		const id = this.#add({
 			type: "branch_summary",
+			id: this.#newId(),
+			parentId: targetId,
+			timestamp: new Date().toISOString(),
 			fromId: targetId ?? "root",
 			summary,
 			...(details === undefined ? {} : { details }),
@@ -330,7 +332,6 @@ export class SessionTree {
 	#moveLeaf(targetId: string | null): void {
 		if (targetId !== null) this.#require(targetId);
 		if (this.#leaf === targetId) return;
-		this.#leaf = targetId;
 		const marker = {
 			type: "custom",
 			customType: LEAF_MARKER,
@@ -340,6 +341,7 @@ export class SessionTree {
 		};
 		this.#store.append(marker);
 		this.#tree.insert(marker);
+		this.#leaf = targetId;
 		this.#store.flush();
 	}
 

@@ -36,7 +36,8 @@ export interface TreeNode {
 interface Node {
 	readonly id: string;
 	type: string;
-	readonly line: number;
+	/** 0 for an entry inserted by this process and not yet read back from its store. */
+	line: number;
 	readonly depth: number;
 	/** The parent as linked: null for a root, an orphan or a self-parent. */
 	readonly parent: Node | null;
@@ -118,6 +119,18 @@ export class Tree {
 		const node = this.#link(head, line);
 		if (node === null) return false;
 		node.raw = raw;
+		return true;
+	}
+
+	/**
+	 * True when `id` is an entry this process inserted itself (with no line) that a store now reads
+	 * back from `line`: the store skips the line, and the entry learns where it is. A store uses this
+	 * instead of remembering what it appended.
+	 */
+	claimOwn(id: string, line: number): boolean {
+		const node = this.#byId.get(id);
+		if (node === undefined || node.line !== 0) return false;
+		node.line = line;
 		return true;
 	}
 

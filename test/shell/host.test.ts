@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { isGroveError } from "../../src/errors.js";
 import { openShell } from "../../src/shell/index.js";
-import { hasCommand } from "../support/requires.js";
+import { describeIf, hasCommand } from "../support/requires.js";
 import { test } from "../support/temp-dir.js";
 import { defineShellSuite } from "./shell-suite.js";
 
@@ -17,7 +17,17 @@ async function isAlive(pid: number): Promise<boolean> {
 }
 
 defineShellSuite("host, default shell", { open: () => openShell(), isAlive });
-if (hasCommand("dash")) defineShellSuite("host, dash", { open: () => openShell({ shell: "dash" }), isAlive });
+describeIf(hasCommand("dash") ? null : "dash is not installed", "dash", () => {
+	defineShellSuite("host, dash", { open: () => openShell({ shell: "dash" }), isAlive });
+	it("runs the shell it is given", async () => {
+		await using session = await openShell({ shell: "dash" });
+		// biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+		expect((await session.sendAndWait('echo "${BASH_VERSION:-not bash}"')).stdout).toBe("not bash\n");
+	});
+});
+describeIf(hasCommand("busybox") ? null : "busybox is not installed", "busybox ash", () => {
+	defineShellSuite("host, busybox ash", { open: () => openShell({ shell: "busybox" }), isAlive });
+});
 
 describe("openShell", () => {
 	test("starts in cwd with env added to the inherited environment", async ({ dir }) => {

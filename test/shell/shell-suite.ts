@@ -29,7 +29,8 @@ const ok = { exitCode: 0, ok: true, timedOut: false, truncated: false, stderr: "
 
 /**
  * The behaviour every shell transport must have: the host shell, a process inside a local-engine
- * sandbox and a Docker/Podman exec stream all run this same suite.
+ * sandbox and a Docker/Podman exec stream all run this same suite. Inside, the sandbox needs a
+ * POSIX sh (bash, dash or busybox ash) with cat, head, tr, sleep, mktemp and kill.
  */
 export function defineShellSuite(name: string, harness: ShellSuiteHarness): void {
 	describe(`shell session: ${name}`, () => {

@@ -165,12 +165,38 @@ describe("writing", () => {
 		await session.close();
 	});
 
+	test("refresh reads only the bytes appended since the last read", async ({ dir }) => {
+		const path = join(dir, "s.jsonl");
+		const writer = await SessionTree.create(path);
+		const a = writer.addMessage({ role: "user", content: "aaaa", timestamp: 1 });
+		const reader = await SessionTree.open(path, { verify: true });
+		// Damage a line the reader has already read: a reader that read the file again would see it.
+		const text = await readFile(path, "utf8");
+		await writeFile(path, text.replace('"content":"aaaa"', '"content":"aa"aa'));
+		const b = writer.addMessage({ role: "user", content: "b", timestamp: 2 });
+		expect(await reader.refresh()).toBe(1);
+		expect(reader.diagnostics).toEqual([]);
+		expect(reader.getBranch().map((entry) => entry.id)).toEqual([a, b]);
+		const fresh = await SessionTree.open(path, { verify: true });
+		expect(fresh.diagnostics.map(({ line, code }) => ({ line, code }))).toEqual([
+			{ line: 2, code: "invalid_json" },
+		]);
+		await Promise.all([writer.close(), reader.close(), fresh.close()]);
+	});
+
 	test("a read-only session refuses appends", async ({ dir }) => {
-		const path = await fileWith(dir, [headerLine, line("a", null)]);
+		const path = await fileWith(dir, [headerLine, line("a", null), line("b", "a")]);
 		const session = await SessionTree.open(path, { readOnly: true });
 		expect(() => session.addMessage({ role: "user", content: "x", timestamp: 1 })).toThrow(
 			expect.objectContaining({ code: "READ_ONLY" }),
 		);
+		const leaf = session.activeLeaf;
+		expect(() => session.branchWithSummary(null, "s")).toThrow(
+			expect.objectContaining({ code: "READ_ONLY" }),
+		);
+		expect(() => session.fork("a")).toThrow(expect.objectContaining({ code: "READ_ONLY" }));
+		expect(session.activeLeaf).toBe(leaf);
+		expect(session.entryCount).toBe(2);
 		await session.close();
 	});
 });
