@@ -54,6 +54,10 @@ export interface ShareOptions {
  * file, `gh gist create --public=false` uploads it, and the file is removed whatever happens.
  * Returns the gist's URL as `gh` prints it.
  *
+ * Without `gh` but with a token in `GH_TOKEN` or `GITHUB_TOKEN` (the variables `gh` itself reads), the
+ * gist is created through GitHub's REST API (`POST /gists`) at `GROVE_GITHUB_API_URL`, default
+ * `https://api.github.com` (GitHub Enterprise: `https://HOST/api/v3`).
+ *
  * Throws `UNSUPPORTED` when `gh` is missing or not logged in, `COMMAND_FAILED` when it fails.
  */
 export async function shareHtml(html: string, options: ShareOptions): Promise<{ url: string }> {
@@ -64,8 +68,11 @@ export async function shareHtml(html: string, options: ShareOptions): Promise<{ 
 	};
 	const auth = await run("gh", ["auth", "status"], runOptions);
 	if (auth === null) {
+		const env = options.env ?? process.env;
+		const token = env.GH_TOKEN || env.GITHUB_TOKEN;
+		if (token) return createGistByApi(html, token, options, env);
 		throw new GroveError("UNSUPPORTED", "The GitHub CLI (gh) is not installed", {
-			hint: "Install it from https://cli.github.com and run `gh auth login`, or export the page with `grove export ID page.html`",
+			hint: "Install it from https://cli.github.com and run `gh auth login` (or set GH_TOKEN), or export the page with `grove export ID page.html`",
 		});
 	}
 	if (auth.exitCode !== 0) {
@@ -110,4 +117,54 @@ export async function shareHtml(html: string, options: ShareOptions): Promise<{ 
 	} finally {
 		await rm(dir, { recursive: true, force: true });
 	}
+}
+
+/** `POST /gists` with a token: the same secret gist, for machines without `gh`. */
+async function createGistByApi(
+	html: string,
+	token: string,
+	options: ShareOptions,
+	env: NodeJS.ProcessEnv,
+): Promise<{ url: string }> {
+	const api = (env.GROVE_GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
+	const timeout = AbortSignal.timeout(60_000);
+	let response: Response;
+	try {
+		response = await fetch(`${api}/gists`, {
+			method: "POST",
+			headers: {
+				accept: "application/vnd.github+json",
+				authorization: `Bearer ${token}`,
+				"content-type": "application/json",
+				"user-agent": "grove",
+				"x-github-api-version": "2022-11-28",
+			},
+			body: JSON.stringify({
+				description: options.description ?? "",
+				public: false,
+				files: { [options.fileName]: { content: html } },
+			}),
+			signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+		});
+	} catch (error) {
+		if (options.signal?.aborted) throw error;
+		throw new GroveError("COMMAND_FAILED", `Cannot reach the GitHub API at ${api}`, {
+			cause: error,
+			hint: "Check the network (and GROVE_GITHUB_API_URL), then share again",
+		});
+	}
+	const text = await response.text();
+	if (!response.ok) {
+		throw new GroveError(
+			"COMMAND_FAILED",
+			`GitHub refused the gist (${response.status}): ${text.slice(0, 300)}`,
+			{
+				hint: "Check that the token in GH_TOKEN or GITHUB_TOKEN may create gists",
+			},
+		);
+	}
+	const url = (JSON.parse(text) as { html_url?: unknown }).html_url;
+	if (typeof url !== "string")
+		throw new GroveError("COMMAND_FAILED", `GitHub's answer names no gist: ${text.slice(0, 300)}`);
+	return { url };
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { groveHome } from "../util/index.js";
 
 /**
  * Where session files live.
@@ -21,25 +22,26 @@ export interface SessionStore {
 export interface StoreOptions {
 	/** A flat folder of session files. Wins over `pi`. */
 	sessionDir?: string;
-	/** Work on pi's own store: `$PI_CODING_AGENT_DIR`, else `~/.pi/agent`. */
+	/**
+	 * Work on pi's own store: `$PI_CODING_AGENT_DIR/sessions` (default `~/.pi/agent/sessions`), or the
+	 * flat folder `$PI_CODING_AGENT_SESSION_DIR` when that is set, as pi does.
+	 */
 	pi?: boolean;
 	/** Environment to read `GROVE_HOME` and `PI_CODING_AGENT_DIR` from; default `process.env`. */
 	env?: NodeJS.ProcessEnv;
 }
 
-/** grove's home: `$GROVE_HOME`, else `~/.grove`. */
-export function groveHome(env: NodeJS.ProcessEnv = process.env): string {
-	const fromEnv = env.GROVE_HOME;
-	return fromEnv !== undefined && fromEnv !== "" ? resolve(fromEnv) : join(homedir(), ".grove");
+/** A path with a leading `~` expanded, as pi expands its environment variables. */
+function expandHome(path: string): string {
+	if (path === "~") return homedir();
+	if (path.startsWith("~/")) return join(homedir(), path.slice(2));
+	return resolve(path);
 }
 
-/** pi's agent directory: `$PI_CODING_AGENT_DIR` (with a leading `~` expanded, as pi does), else `~/.pi/agent`. */
+/** pi's agent directory: `$PI_CODING_AGENT_DIR` (with a leading `~` expanded), else `~/.pi/agent`. */
 export function piAgentDir(env: NodeJS.ProcessEnv = process.env): string {
 	const fromEnv = env.PI_CODING_AGENT_DIR;
-	if (fromEnv === undefined || fromEnv === "") return join(homedir(), ".pi", "agent");
-	if (fromEnv === "~") return homedir();
-	if (fromEnv.startsWith("~/")) return join(homedir(), fromEnv.slice(2));
-	return resolve(fromEnv);
+	return fromEnv === undefined || fromEnv === "" ? join(homedir(), ".pi", "agent") : expandHome(fromEnv);
 }
 
 /** Resolves the store the options name. Nothing is created on disk. */
@@ -51,7 +53,14 @@ export function resolveStore(options: StoreOptions = {}): SessionStore {
 		kind = "flat";
 		dir = resolve(options.sessionDir);
 	} else if (options.pi === true) {
-		dir = join(piAgentDir(env), "sessions");
+		// pi itself puts every session in one flat folder when PI_CODING_AGENT_SESSION_DIR is set.
+		const piSessionDir = env.PI_CODING_AGENT_SESSION_DIR;
+		if (piSessionDir !== undefined && piSessionDir !== "") {
+			kind = "flat";
+			dir = expandHome(piSessionDir);
+		} else {
+			dir = join(piAgentDir(env), "sessions");
+		}
 	} else {
 		dir = join(groveHome(env), "sessions");
 	}

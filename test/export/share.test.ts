@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { shareHtml } from "../../src/export/index.js";
@@ -49,7 +51,7 @@ describe("shareHtml", () => {
 
 	test("says clearly when gh is missing or not logged in", async ({ dir }) => {
 		await expect(
-			shareHtml("x", { fileName: "s.html", env: { ...process.env, PATH: join(dir, "nothing") } }),
+			shareHtml("x", { fileName: "s.html", env: { PATH: join(dir, "nothing") } }),
 		).rejects.toMatchObject({
 			code: "UNSUPPORTED",
 			message: "The GitHub CLI (gh) is not installed",
@@ -62,5 +64,44 @@ describe("shareHtml", () => {
 			message: "The GitHub CLI is not logged in: You are not logged into any GitHub hosts.",
 			hint: "Run `gh auth login`, then share again",
 		});
+	});
+
+	test("without gh, a token in GH_TOKEN creates the secret gist through the REST API", async ({ dir }) => {
+		const requests: { url: string; headers: Record<string, unknown>; body: unknown }[] = [];
+		const server = createServer((request, response) => {
+			let body = "";
+			request.on("data", (chunk) => {
+				body += chunk;
+			});
+			request.on("end", () => {
+				requests.push({ url: request.url ?? "", headers: request.headers, body: JSON.parse(body) });
+				response.statusCode = 201;
+				response.setHeader("content-type", "application/json");
+				response.end(JSON.stringify({ id: "abc", html_url: "https://gist.github.com/abc" }));
+			});
+		});
+		await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+		try {
+			const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+			const result = await shareHtml("<p>page</p>", {
+				fileName: "session-1.html",
+				description: "grove session 1",
+				env: { PATH: join(dir, "nothing"), GH_TOKEN: "tok", GROVE_GITHUB_API_URL: api },
+			});
+			expect(result).toEqual({ url: "https://gist.github.com/abc" });
+			expect(requests).toHaveLength(1);
+			expect(requests[0]?.url).toBe("/gists");
+			expect(requests[0]?.headers).toMatchObject({
+				authorization: "Bearer tok",
+				accept: "application/vnd.github+json",
+			});
+			expect(requests[0]?.body).toEqual({
+				description: "grove session 1",
+				public: false,
+				files: { "session-1.html": { content: "<p>page</p>" } },
+			});
+		} finally {
+			server.close();
+		}
 	});
 });

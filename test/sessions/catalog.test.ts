@@ -35,6 +35,11 @@ describe("pi's folder layout", () => {
 			dir: join(dir, "flat"),
 		});
 		expect(resolveStore({ env, pi: true }).cacheFile.startsWith(join(dir, "g", "cache"))).toBe(true);
+		const piFlat = { ...env, PI_CODING_AGENT_SESSION_DIR: join(dir, "pi-flat") };
+		expect(resolveStore({ env: piFlat, pi: true })).toMatchObject({
+			kind: "flat",
+			dir: join(dir, "pi-flat"),
+		});
 	});
 });
 
@@ -116,6 +121,19 @@ describe("listSessions", () => {
 		writePiSession("/x", flat.dir, ["x"]);
 		writePiSession("/y", flat.dir, ["y"]);
 		expect(await listSessions(flat, { cwd: "/elsewhere" })).toHaveLength(2);
+	});
+
+	test("reports its progress through the files as it reads them", async ({ dir }) => {
+		const store = storeIn(dir);
+		for (const cwd of ["/x", "/y", "/z"]) writePiSession(cwd, join(store.dir, encodeCwd(cwd)), [cwd]);
+		const seen: [number, number][] = [];
+		await listSessions(store, { all: true, onProgress: (loaded, total) => seen.push([loaded, total]) });
+		expect(seen).toEqual([
+			[0, 3],
+			[1, 3],
+			[2, 3],
+			[3, 3],
+		]);
 	});
 
 	test("leaves out files that are not sessions", async ({ dir }) => {
