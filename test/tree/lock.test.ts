@@ -33,7 +33,8 @@ describe("two processes", () => {
 		const holder = node(
 			`const s = await SessionTree.open(${JSON.stringify(path)}, { lock: "exclusive" });\nprocess.stdout.write("locked\\n");\nprocess.stdin.resume();`,
 		);
-		await expect.poll(holder.output).toBe("locked\n");
+		// The child loads the whole package first, which takes seconds on a busy machine.
+		await expect.poll(holder.output, { timeout: 30_000 }).toBe("locked\n");
 		const error = await SessionTree.open(path, { lock: "exclusive" }).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(SessionLockedError);
 		expect(error).toMatchObject({ code: "SESSION_LOCKED", path, holderPid: holder.child.pid });
