@@ -6,8 +6,9 @@ import { type Command, Option } from "commander";
 import { GroveError } from "../errors.js";
 import { type Summarize, summarizeBranchTo } from "../sessions/index.js";
 import { SessionTree } from "../tree/index.js";
-import { FILTER_MODES, type FilterMode, navigateConversation } from "../tui/index.js";
+import { FILTER_MODES, type FilterMode, navigateConversation, navigateSandbox } from "../tui/index.js";
 import { groveHome, shellQuote } from "../util/index.js";
+import { withSession } from "./sandbox-context.js";
 import { summarizerOf } from "./session-commands.js";
 
 /** The flags of every command that opens the navigator. */
@@ -163,4 +164,26 @@ export async function navigateSessionFile(path: string, options: NavigateOptions
 	} finally {
 		await session.close();
 	}
+}
+
+/** `grove tree` with no session: the navigator on the current sandbox session's history. */
+export async function navigateSandboxSession(
+	flags: NavigatorFlags & { session?: string; profile?: string },
+): Promise<void> {
+	const { filter } = await navigateOptionsOf(flags);
+	await withSession(
+		{
+			format: "table",
+			...(flags.session === undefined ? {} : { session: flags.session }),
+			...(flags.profile === undefined ? {} : { profile: flags.profile }),
+		},
+		async ({ session }) => {
+			const result = await navigateSandbox(session, { filter });
+			if (result.kind === "checked-out") {
+				console.log(
+					`Checked out @${result.historyId}${result.image === null ? "" : ` (image ${result.image})`}.`,
+				);
+			}
+		},
+	);
 }

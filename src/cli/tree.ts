@@ -1,9 +1,11 @@
 import type { Command } from "commander";
+import { GroveError } from "../errors.js";
 import { findSession } from "../sessions/index.js";
 import { type Diagnostic, describeEntry, messageText, SessionTree } from "../tree/index.js";
 import {
 	type NavigatorFlags,
 	navigateOptionsOf,
+	navigateSandboxSession,
 	navigateSessionFile,
 	onTerminal,
 	withNavigatorOptions,
@@ -72,6 +74,8 @@ function renderTree(session: SessionTree): string {
 interface TreeFlags extends StoreFlags, NavigatorFlags {
 	format: OutputFormat;
 	print?: boolean;
+	session?: string;
+	profile?: string;
 }
 
 /** A path is used as it is (so a missing file says so); anything else is a session id or prefix in the store. */
@@ -116,12 +120,32 @@ export function registerTreeCommands(program: Command): void {
 			program
 				.command("tree")
 				.description("navigate a session's conversation tree on a terminal; piped, --print or -f: print it")
-				.argument("<session>", "a pi or grove session file (.jsonl), or a session id (prefix) in the store")
-				.option("--print", "print the tree even on a terminal"),
+				.argument("[session]", "a pi or grove session file (.jsonl), or a session id (prefix) in the store")
+				.option("--print", "print the tree even on a terminal")
+				.option(
+					"-S, --session <key>",
+					"with no session argument: the sandbox session (default: this terminal's)",
+				)
+				.option("-p, --profile <name>", "with no session argument: the sandbox profile"),
 		).addOption(formatOption()),
-	).action(async (reference: string, flags: TreeFlags, command: Command) => {
+	).action(async (reference: string | undefined, flags: TreeFlags, command: Command) => {
+		const interactive =
+			flags.print !== true && command.getOptionValueSource("format") !== "cli" && onTerminal();
+		if (reference === undefined) {
+			if (!interactive) {
+				throw new GroveError(
+					"INVALID_ARGUMENT",
+					"grove tree prints a conversation session: name its file or id",
+					{
+						hint: "print the sandbox session's history with `grove session show`",
+					},
+				);
+			}
+			await navigateSandboxSession(flags);
+			return;
+		}
 		const file = await sessionFile(reference, flags);
-		if (flags.print !== true && command.getOptionValueSource("format") !== "cli" && onTerminal()) {
+		if (interactive) {
 			await navigateSessionFile(file, await navigateOptionsOf(flags));
 			return;
 		}
