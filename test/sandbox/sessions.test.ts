@@ -27,8 +27,9 @@ describe("SandboxSessions", () => {
 		sessions,
 	}) => {
 		const alpha = await start(sessions, "alpha", "img-alpha");
-		await alpha.history.cd("/srv");
 		await start(sessions, "beta", "img-beta");
+		// The newest activity lists first: alpha's cd comes after beta's start.
+		await alpha.history.cd("/srv");
 		const list = sessions.list();
 		expect(
 			list.map(({ key, branch, image, entries, head }) => ({
