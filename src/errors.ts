@@ -27,7 +27,9 @@ export type GroveErrorCode =
 	/** An unexpected failure while reading or writing files. */
 	| "IO_ERROR"
 	/** A program grove runs for the user (`gh`, a summarizer command or endpoint) failed. */
-	| "COMMAND_FAILED";
+	| "COMMAND_FAILED"
+	/** The container engine (Docker or Podman) refused or failed a request. */
+	| "ENGINE_ERROR";
 
 const marker = Symbol.for("grove.error");
 

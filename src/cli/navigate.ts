@@ -2,11 +2,49 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { type Command, Option } from "commander";
 import { GroveError } from "../errors.js";
 import { type Summarize, summarizeBranchTo } from "../sessions/index.js";
 import { SessionTree } from "../tree/index.js";
-import { FILTER_MODES, type FilterMode, navigateConversation } from "../tui/index.js";
+import { FILTER_MODES, type FilterMode, navigateConversation, navigateSandbox } from "../tui/index.js";
 import { groveHome, shellQuote } from "../util/index.js";
+import { withSession } from "./sandbox-context.js";
+import { summarizerOf } from "./session-commands.js";
+
+/** The flags of every command that opens the navigator. */
+export interface NavigatorFlags {
+	edit?: boolean;
+	filter?: FilterMode;
+	summary?: string;
+	summarizer?: string;
+}
+
+export function withNavigatorOptions(command: Command): Command {
+	return command
+		.option("--edit", "on selecting a user message, edit it in $EDITOR and append it as a new branch")
+		.addOption(
+			new Option(
+				"--filter <filter>",
+				"the filter to start with (default: the treeFilterMode setting)",
+			).choices(FILTER_MODES),
+		)
+		.option("--summary <text>", "the summary to write for a branch left behind")
+		.option("--summarizer <command>", "a command that reads the messages as JSON and prints their summary");
+}
+
+/** The navigator's options from its flags and grove's settings. */
+export async function navigateOptionsOf(flags: NavigatorFlags): Promise<NavigateOptions> {
+	return {
+		filter: startingFilter(flags.filter, await readSetting("treeFilterMode")),
+		edit: flags.edit === true,
+		summarizer: () => summarizerOf(flags),
+	};
+}
+
+/** True when stdin and stdout are a terminal, so a full-screen view can run. */
+export function onTerminal(): boolean {
+	return process.stdout.isTTY === true && process.stdin.isTTY === true;
+}
 
 export interface NavigateOptions {
 	filter: FilterMode;
@@ -20,7 +58,7 @@ export interface NavigateOptions {
  * A value from grove's settings file (`settings.json` in grove's home), or undefined when the file
  * or the key is missing.
  */
-export async function readSetting(key: string): Promise<unknown> {
+async function readSetting(key: string): Promise<unknown> {
 	const path = join(groveHome(), "settings.json");
 	let text: string;
 	try {
@@ -44,7 +82,7 @@ export async function readSetting(key: string): Promise<unknown> {
 }
 
 /** The filter to start with: `--filter`, else the `treeFilterMode` setting, else `default`. */
-export function startingFilter(flag: string | undefined, setting: unknown): FilterMode {
+function startingFilter(flag: string | undefined, setting: unknown): FilterMode {
 	const chosen = flag ?? setting;
 	if (chosen === undefined) return "default";
 	if (typeof chosen === "string" && (FILTER_MODES as readonly string[]).includes(chosen))
@@ -126,4 +164,26 @@ export async function navigateSessionFile(path: string, options: NavigateOptions
 	} finally {
 		await session.close();
 	}
+}
+
+/** `grove tree` with no session: the navigator on the current sandbox session's history. */
+export async function navigateSandboxSession(
+	flags: NavigatorFlags & { session?: string; profile?: string },
+): Promise<void> {
+	const { filter } = await navigateOptionsOf(flags);
+	await withSession(
+		{
+			format: "table",
+			...(flags.session === undefined ? {} : { session: flags.session }),
+			...(flags.profile === undefined ? {} : { profile: flags.profile }),
+		},
+		async ({ session }) => {
+			const result = await navigateSandbox(session, { filter });
+			if (result.kind === "checked-out") {
+				console.log(
+					`Checked out @${result.historyId}${result.image === null ? "" : ` (image ${result.image})`}.`,
+				);
+			}
+		},
+	);
 }

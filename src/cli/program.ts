@@ -30,6 +30,7 @@ async function createProgram(argv: readonly string[]): Promise<Command> {
 	(await import("./sessions.js")).registerSessionsCommands(program);
 	(await import("./session-commands.js")).registerConversationCommands(program);
 	(await import("./tree.js")).registerTreeCommands(program);
+	(await import("./resume.js")).registerResumeCommands(program);
 	return program;
 }
 
@@ -38,8 +39,10 @@ async function createProgram(argv: readonly string[]): Promise<Command> {
  * success, 1 when grove reports a failure, 2 for a usage error.
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
-	// `grove -c` is pi's spelling of `grove continue`.
-	const args = argv[0] === "-c" ? ["continue", ...argv.slice(1)] : argv;
+	// `grove -c` and `grove -r` are pi's spellings of `grove continue` and `grove resume`.
+	const aliases: Record<string, string> = { "-c": "continue", "-r": "resume" };
+	const alias = argv[0] === undefined ? undefined : aliases[argv[0]];
+	const args = alias === undefined ? argv : [alias, ...argv.slice(1)];
 	try {
 		const program = await createProgram(args);
 		await program.parseAsync([...args], { from: "user" });

@@ -1,10 +1,16 @@
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
+import { GroveError } from "../errors.js";
 import { findSession } from "../sessions/index.js";
 import { type Diagnostic, describeEntry, messageText, SessionTree } from "../tree/index.js";
-import { FILTER_MODES, type FilterMode } from "../tui/index.js";
-import { navigateSessionFile, readSetting, startingFilter } from "./navigate.js";
+import {
+	type NavigatorFlags,
+	navigateOptionsOf,
+	navigateSandboxSession,
+	navigateSessionFile,
+	onTerminal,
+	withNavigatorOptions,
+} from "./navigate.js";
 import { formatOption, type OutputFormat } from "./output.js";
-import { summarizerOf } from "./session-commands.js";
 import { type StoreFlags, storeOf, withStoreOptions } from "./sessions.js";
 
 function byLine(diagnostics: readonly Diagnostic[]): Diagnostic[] {
@@ -65,13 +71,11 @@ function renderTree(session: SessionTree): string {
 	return lines.join("\n");
 }
 
-interface TreeFlags extends StoreFlags {
+interface TreeFlags extends StoreFlags, NavigatorFlags {
 	format: OutputFormat;
 	print?: boolean;
-	edit?: boolean;
-	filter?: FilterMode;
-	summary?: string;
-	summarizer?: string;
+	session?: string;
+	profile?: string;
 }
 
 /** A path is used as it is (so a missing file says so); anything else is a session id or prefix in the store. */
@@ -112,34 +116,37 @@ async function printTree(file: string, format: OutputFormat): Promise<void> {
 
 export function registerTreeCommands(program: Command): void {
 	withStoreOptions(
-		program
-			.command("tree")
-			.description("navigate a session's conversation tree on a terminal; piped, --print or -f: print it")
-			.argument("<session>", "a pi or grove session file (.jsonl), or a session id (prefix) in the store")
-			.option("--print", "print the tree even on a terminal")
-			.option("--edit", "on selecting a user message, edit it in $EDITOR and append it as a new branch")
-			.addOption(
-				new Option(
-					"--filter <filter>",
-					"the filter to start with (default: the treeFilterMode setting)",
-				).choices(FILTER_MODES),
-			)
-			.option("--summary <text>", "the summary to write for a branch left behind")
-			.option("--summarizer <command>", "a command that reads the messages as JSON and prints their summary")
-			.addOption(formatOption()),
-	).action(async (reference: string, flags: TreeFlags, command: Command) => {
-		const file = await sessionFile(reference, flags);
+		withNavigatorOptions(
+			program
+				.command("tree")
+				.description("navigate a session's conversation tree on a terminal; piped, --print or -f: print it")
+				.argument("[session]", "a pi or grove session file (.jsonl), or a session id (prefix) in the store")
+				.option("--print", "print the tree even on a terminal")
+				.option(
+					"-S, --session <key>",
+					"with no session argument: the sandbox session (default: this terminal's)",
+				)
+				.option("-p, --profile <name>", "with no session argument: the sandbox profile"),
+		).addOption(formatOption()),
+	).action(async (reference: string | undefined, flags: TreeFlags, command: Command) => {
 		const interactive =
-			flags.print !== true &&
-			command.getOptionValueSource("format") !== "cli" &&
-			process.stdout.isTTY === true &&
-			process.stdin.isTTY === true;
+			flags.print !== true && command.getOptionValueSource("format") !== "cli" && onTerminal();
+		if (reference === undefined) {
+			if (!interactive) {
+				throw new GroveError(
+					"INVALID_ARGUMENT",
+					"grove tree prints a conversation session: name its file or id",
+					{
+						hint: "print the sandbox session's history with `grove session show`",
+					},
+				);
+			}
+			await navigateSandboxSession(flags);
+			return;
+		}
+		const file = await sessionFile(reference, flags);
 		if (interactive) {
-			await navigateSessionFile(file, {
-				filter: startingFilter(flags.filter, await readSetting("treeFilterMode")),
-				edit: flags.edit === true,
-				summarizer: () => summarizerOf(flags),
-			});
+			await navigateSessionFile(file, await navigateOptionsOf(flags));
 			return;
 		}
 		await printTree(file, flags.format);

@@ -1,4 +1,13 @@
 export { applyChanges, exportChanges } from "./changes.js";
+export {
+	type ConnectOptions,
+	DockerEngine,
+	type DockerEngineOptions,
+	type PrunedContainer,
+	type PruneOptions,
+	type PullProgress,
+	pruneDockerEngine,
+} from "./docker/index.js";
 export { type OpenEngineOptions, openEngine } from "./open.js";
 export type {
 	DiffEntry,

@@ -13,6 +13,8 @@ export interface ListOptions {
 	/** Every session in the store, whatever its directory. */
 	all?: boolean;
 	signal?: AbortSignal;
+	/** Called as files are read: how many of how many (a picker shows it while a large store loads). */
+	onProgress?: (loaded: number, total: number) => void;
 }
 
 const SCAN_CONCURRENCY = 4;
@@ -100,9 +102,13 @@ export async function listSessions(
 	const cache = await MetadataCache.load(store.cacheFile);
 	const folders = await foldersOf(store, options);
 	const paths = (await Promise.all(folders.map(sessionFilesIn))).flat();
-	const summaries = await mapLimited(paths, SCAN_CONCURRENCY, (path) =>
-		summarize(cache, path, options.signal),
-	);
+	let loaded = 0;
+	options.onProgress?.(0, paths.length);
+	const summaries = await mapLimited(paths, SCAN_CONCURRENCY, async (path) => {
+		const summary = await summarize(cache, path, options.signal);
+		options.onProgress?.(++loaded, paths.length);
+		return summary;
+	});
 	cache.prune(new Set(folders), new Set(paths));
 	await cache.save();
 	const cwd = resolve(options.cwd ?? process.cwd());

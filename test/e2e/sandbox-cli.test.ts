@@ -249,5 +249,24 @@ describeIf(
 			expect(log.entries.at(-1)).toMatchObject({ id: 2, kind: "run", detached: true, title: "sleep 987654" });
 			expect(spawnSync("pgrep", ["-f", "^sleep 987654"]).status).toBe(1);
 		});
+
+		test("a run killed with SIGKILL leaves no lock behind: the next run goes ahead", async ({
+			grove,
+			dir,
+		}) => {
+			await grove("use", "host");
+			const child = spawn(process.execPath, [main, "run", "--", "sleep", "876543"], {
+				env: { ...process.env, GROVE_HOME: join(dir, "home"), GROVE_SESSION: "e2e" },
+				stdio: "ignore",
+			});
+			const exited = new Promise((resolve) => child.on("close", resolve));
+			await expect
+				.poll(() => spawnSync("pgrep", ["-f", "^sleep 876543"]).status, { timeout: 20_000 })
+				.toBe(0);
+			child.kill("SIGKILL");
+			await exited;
+			expect(await grove("run", "-s", "echo after")).toEqual({ exitCode: 0, stdout: "after\n", stderr: "" });
+			expect((await show(grove)).entries.map((entry) => entry.title)).toEqual(["host", "echo after"]);
+		});
 	},
 );

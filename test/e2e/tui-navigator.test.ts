@@ -420,6 +420,12 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 		expect(piped.stdout).toContain("plan-b");
 		const json = await runGrove(["tree", path, "-f", "json"]);
 		expect(JSON.parse(json.stdout)).toMatchObject({ leafId: ids.bDone });
+		expect(await runGrove(["tree"])).toEqual({
+			exitCode: 1,
+			stdout: "",
+			stderr:
+				"grove: grove tree prints a conversation session: name its file or id\nhint: print the sandbox session's history with `grove session show`\n",
+		});
 		const terminal = await grove(["tree", path, "--print"], dir);
 		expect(await terminal.exited()).toBe(0);
 		await terminal.waitFor("plan-b");

@@ -123,6 +123,19 @@ describe("listSessions", () => {
 		expect(await listSessions(flat, { cwd: "/elsewhere" })).toHaveLength(2);
 	});
 
+	test("reports its progress through the files as it reads them", async ({ dir }) => {
+		const store = storeIn(dir);
+		for (const cwd of ["/x", "/y", "/z"]) writePiSession(cwd, join(store.dir, encodeCwd(cwd)), [cwd]);
+		const seen: [number, number][] = [];
+		await listSessions(store, { all: true, onProgress: (loaded, total) => seen.push([loaded, total]) });
+		expect(seen).toEqual([
+			[0, 3],
+			[1, 3],
+			[2, 3],
+			[3, 3],
+		]);
+	});
+
 	test("leaves out files that are not sessions", async ({ dir }) => {
 		const store = storeIn(dir);
 		const folder = join(store.dir, encodeCwd("/p"));

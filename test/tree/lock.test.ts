@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { SessionLockedError, SessionTree } from "../../src/index.js";
@@ -33,7 +33,8 @@ describe("two processes", () => {
 		const holder = node(
 			`const s = await SessionTree.open(${JSON.stringify(path)}, { lock: "exclusive" });\nprocess.stdout.write("locked\\n");\nprocess.stdin.resume();`,
 		);
-		await expect.poll(holder.output).toBe("locked\n");
+		// The child loads the whole package first, which takes seconds on a busy machine.
+		await expect.poll(holder.output, { timeout: 30_000 }).toBe("locked\n");
 		const error = await SessionTree.open(path, { lock: "exclusive" }).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(SessionLockedError);
 		expect(error).toMatchObject({ code: "SESSION_LOCKED", path, holderPid: holder.child.pid });
@@ -42,14 +43,32 @@ describe("two processes", () => {
 
 		holder.child.kill("SIGKILL");
 		await holder.exited;
-		expect(await readFile(`${path}.lock`, "utf8")).toBe(`${holder.child.pid}\n`);
+		expect(await readFile(`${path}.lock`, "utf8")).toMatch(new RegExp(`^${holder.child.pid} \\d+\n$`));
 		const session = await SessionTree.open(path, { lock: "exclusive" });
-		expect(await readFile(`${path}.lock`, "utf8")).toBe(`${process.pid}\n`);
+		expect(await readFile(`${path}.lock`, "utf8")).toMatch(new RegExp(`^${process.pid} \\d+\n$`));
 		await expect(SessionTree.open(path, { lock: "exclusive" })).rejects.toMatchObject({
 			code: "SESSION_LOCKED",
 		});
 		await session.close();
 		await expect(readFile(`${path}.lock`)).rejects.toMatchObject({ code: "ENOENT" });
+	});
+
+	test("a lock whose pid now belongs to a later process is taken over", async ({ dir }) => {
+		const path = join(dir, "s.jsonl");
+		await (await SessionTree.create(path)).close();
+		// This process is alive, but did not start at tick 1: the pid was reused.
+		await writeFile(`${path}.lock`, `${process.pid} 1\n`);
+		const session = await SessionTree.open(path, { lock: "exclusive" });
+		const content = await readFile(`${path}.lock`, "utf8");
+		expect(content).toMatch(new RegExp(`^${process.pid} \\d+\n$`));
+		expect(content).not.toBe(`${process.pid} 1\n`);
+		await session.close();
+		// A lock naming this very process as it is holds.
+		await writeFile(`${path}.lock`, content);
+		await expect(SessionTree.open(path, { lock: "exclusive" })).rejects.toMatchObject({
+			code: "SESSION_LOCKED",
+			holderPid: process.pid,
+		});
 	});
 
 	test("appending at once from two processes neither interleaves nor tears a line", async ({ dir }) => {

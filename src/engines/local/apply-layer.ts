@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { lstat, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { GroveError } from "../../errors.js";
+import type { XattrNamespace } from "./layer-scan.js";
 
 function isWhiteout(info: { isCharacterDevice(): boolean; rdev: number }): boolean {
 	return info.isCharacterDevice() && info.rdev === 0;
@@ -18,8 +19,12 @@ async function lstatOrNull(path: string) {
 }
 
 /** Runs `tar -c` in `from` piped into `tar -x` in `to`, keeping owners, modes and (optionally) xattrs. */
-export function copyTree(from: string, to: string, options: { xattrs: boolean }): Promise<void> {
-	const xattrs = options.xattrs ? ["--xattrs", "--xattrs-include=trusted.overlay.opaque"] : [];
+export function copyTree(
+	from: string,
+	to: string,
+	options: { xattrs: XattrNamespace | null },
+): Promise<void> {
+	const xattrs = options.xattrs ? ["--xattrs", `--xattrs-include=${options.xattrs}.overlay.opaque`] : [];
 	return new Promise((resolve, reject) => {
 		const pack = spawn("tar", ["-c", ...xattrs, "-C", from, "."], { stdio: ["ignore", "pipe", "pipe"] });
 		const unpack = spawn("tar", ["-x", "-p", "--numeric-owner", ...xattrs, "-C", to], {
@@ -56,7 +61,7 @@ export async function applyLayer(
 	source: string,
 	opaque: readonly string[],
 	target: string,
-	options: { keepWhiteouts: boolean },
+	options: { keepWhiteouts: boolean; xattrs: XattrNamespace },
 ): Promise<void> {
 	const whiteouts: string[] = [];
 	async function walk(relative: string): Promise<void> {
@@ -78,7 +83,7 @@ export async function applyLayer(
 	}
 	for (const dir of opaque) await rm(join(target, dir), { recursive: true, force: true });
 	await walk("");
-	await copyTree(source, target, { xattrs: options.keepWhiteouts });
+	await copyTree(source, target, { xattrs: options.keepWhiteouts ? options.xattrs : null });
 	if (!options.keepWhiteouts) {
 		for (const path of whiteouts) await rm(join(target, path), { force: true });
 	}

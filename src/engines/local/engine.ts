@@ -31,6 +31,31 @@ export interface LocalEngineOptions {
 	maxDepth?: number;
 }
 
+/** Without root the engine needs unprivileged user namespaces; says what to enable when they are off. */
+async function requireUserNamespaces(): Promise<void> {
+	const read = async (path: string) => (await readFile(path, "utf8").catch(() => null))?.trim() ?? null;
+	const hint =
+		"run grove as root, or enable user namespaces (sysctl kernel.unprivileged_userns_clone=1 and " +
+		'user.max_user_namespaces > 0; on Ubuntu also kernel.apparmor_restrict_unprivileged_userns=0), or use openEngine({ kind: "docker" })';
+	if (
+		(await read("/proc/sys/kernel/unprivileged_userns_clone")) === "0" ||
+		(await read("/proc/sys/user/max_user_namespaces")) === "0"
+	) {
+		throw new GroveError(
+			"UNSUPPORTED",
+			"the local engine needs root or unprivileged user namespaces, and both are unavailable",
+			{ hint },
+		);
+	}
+	if ((await read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")) === "1") {
+		throw new GroveError(
+			"UNSUPPORTED",
+			"AppArmor forbids unprivileged user namespaces here, and grove is not root",
+			{ hint },
+		);
+	}
+}
+
 const tagName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /**
@@ -53,20 +78,15 @@ export class LocalEngine implements Engine {
 				hint: 'use openEngine({ kind: "docker" })',
 			});
 		}
-		if (process.getuid?.() !== 0) {
-			throw new GroveError("UNSUPPORTED", "the local engine needs root in this build", {
-				hint: 'run grove as root, or use openEngine({ kind: "docker" })',
-			});
-		}
+		const rootless = process.getuid?.() !== 0;
+		if (rootless) await requireUserNamespaces();
 		const tools = findTools();
 		const maxDepth = options.maxDepth ?? 64;
 		const root = join(options.home, "engine", "local");
 		await mkdir(root, { recursive: true });
-		const store = await Store.open(root, { maxDepth });
-		return new LocalEngine(
-			{ store, tools, cgroups: await cgroupsAvailable(), cleanups: new Set() },
-			maxDepth,
-		);
+		const cgroups = await cgroupsAvailable();
+		const store = await Store.open(root, { maxDepth, xattrs: rootless ? "user" : "trusted", cgroups });
+		return new LocalEngine({ store, tools, cgroups, rootless, cleanups: new Set() }, maxDepth);
 	}
 
 	private get store(): Store {
@@ -101,12 +121,24 @@ export class LocalEngine implements Engine {
 		}
 	}
 
+	/** An image a sandbox can start on: without root, not one over the host root. */
+	private async runnable(image: ImageId): Promise<ImageRecord> {
+		const record = await this.store.require(image);
+		if (record.base === "host" && this.engaged.rootless) {
+			// In a user namespace the host root's submounts are locked, and overlayfs refuses to take it.
+			throw new GroveError("UNSUPPORTED", "sandboxes over the host root need root", {
+				hint: "run grove as root, or import an image (a directory, tarball or docker save archive)",
+			});
+		}
+		return record;
+	}
+
 	async run(image: ImageId, spec: RunSpec): Promise<RunResult> {
-		return runOnce(this.engaged, await this.store.require(image), spec);
+		return runOnce(this.engaged, await this.runnable(image), spec);
 	}
 
 	async open(image: ImageId, options: OpenSandboxOptions = {}): Promise<Sandbox> {
-		const record = await this.store.require(image);
+		const record = await this.runnable(image);
 		const sandbox = await LocalSandbox.start(this.engaged, record, options, (closed) =>
 			this.sandboxes.delete(closed),
 		);
@@ -184,8 +216,8 @@ export class LocalEngine implements Engine {
 			store: this.store.root,
 			capabilities: {
 				snapshots: "overlayfs",
-				hostImage: true,
-				rootless: false,
+				hostImage: !this.engaged.rootless,
+				rootless: this.engaged.rootless,
 				cgroups: this.engaged.cgroups ? "v1 (pids, memory)" : "none",
 				maxDepth: this.maxDepth,
 				network: "loopback only unless asked",

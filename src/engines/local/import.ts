@@ -134,7 +134,7 @@ export async function importRootfs(
 	switch (source.kind) {
 		case "directory":
 			await requireKind(source.path, "directory");
-			await copyTree(source.path, target, { xattrs: false });
+			await copyTree(source.path, target, { xattrs: null });
 			return;
 		case "tarball":
 			await requireKind(source.path, "file");

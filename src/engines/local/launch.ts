@@ -24,7 +24,7 @@ import type { Tools } from "./tools.js";
  * go on after `grove:ready`, and when grove dies the pipe ends and the guard kills everything.
  */
 const setupScript = String.raw`use strict;
-my ($store, $run, $lowers, $host, $hide, $network, $mode, $cwd, $pause, $sys, $cgroups, @argv) = @ARGV;
+my ($store, $run, $lowers, $host, $hide, $network, $mode, $cwd, $pause, $rootless, $sys, $cgroups, @argv) = @ARGV;
 my ($SYS_mount, $SYS_umount2, $SYS_pivot_root, $SYS_sethostname, $SYS_mknodat, $SYS_unshare) = split(/,/, $sys);
 open(my $status, ">&=", 3) or die "fd 3: $!\n";
 $status->autoflush(1);
@@ -32,7 +32,17 @@ $SIG{__DIE__} = sub { print $status $_[0]; exit 125; };
 # New namespaces; the pid namespace takes effect for the child, which becomes its pid 1. This
 # process stays outside, waits, and ends the way the child did.
 my $namespaces = 0x00020000 | 0x04000000 | 0x08000000 | 0x20000000 | ($network ? 0 : 0x40000000);
+$namespaces |= 0x10000000 if $rootless;
+my ($uid, $gid) = ($<, (split(/ /, $())[0]);
 syscall($SYS_unshare + 0, $namespaces) == 0 or die "unshare: $!\n";
+if ($rootless) {
+	# Without root: a user namespace where this user is root, so it may mount and pivot.
+	for my $map (["setgroups", "deny"], ["uid_map", "0 $uid 1"], ["gid_map", "0 $gid 1"]) {
+		open(my $file, ">", "/proc/self/$map->[0]") or die "$map->[0]: $!\n";
+		print $file "$map->[1]\n";
+		close($file) or die "$map->[0]: $!\n";
+	}
+}
 my $first = fork();
 die "fork: $!\n" unless defined $first;
 if ($first) {
@@ -55,16 +65,19 @@ sub attach {
 	syscall($SYS_mount + 0, $source, $target, $type, $flags + 0, $data) == 0 or die "mount $type on $target: $!\n";
 }
 sub real_dir { return -d $_[0] && !-l $_[0]; }
-my ($RDONLY, $NOSUID, $NODEV, $NOEXEC) = (1, 2, 4, 8);
+my ($RDONLY, $NOSUID, $NODEV, $NOEXEC, $BIND) = (1, 2, 4, 8, 4096);
+# In a user namespace overlayfs keeps its marks in user.* xattrs, and takes only "nofollow".
+my $xattr = $rootless ? ",userxattr" : "";
+my $redirect = $rootless ? "nofollow" : "off";
 chdir($store) or die "chdir $store: $!\n";
 my $w = "tmp/$run";
 my $r = "$w/root";
 if ($host) {
 	attach("grove-empty", "$w/empty", "tmpfs", $RDONLY, "size=4k");
-	attach("grove-host", "$w/host", "overlay", $RDONLY, "lowerdir=/:$w/empty");
+	attach("grove-host", "$w/host", "overlay", $RDONLY, "lowerdir=/:$w/empty,redirect_dir=$redirect$xattr");
 	$lowers = $lowers eq "" ? "$w/host" : "$lowers:$w/host";
 }
-attach("grove", $r, "overlay", 0, "lowerdir=$lowers,upperdir=$w/upper,workdir=$w/work,redirect_dir=off,index=off,metacopy=off");
+attach("grove", $r, "overlay", 0, "lowerdir=$lowers,upperdir=$w/upper,workdir=$w/work,redirect_dir=$redirect,index=off,metacopy=off$xattr");
 attach("proc", "$r/proc", "proc", $NOSUID | $NODEV | $NOEXEC, "") if real_dir("$r/proc");
 if (real_dir("$r/dev")) {
 	attach("grove-dev", "$r/dev", "tmpfs", $NOSUID | $NOEXEC, "mode=755,size=65536k");
@@ -72,7 +85,14 @@ if (real_dir("$r/dev")) {
 	for my $name (sort keys %devices) {
 		my ($major, $minor) = @{ $devices{$name} };
 		my $path = "$r/dev/$name";
-		syscall($SYS_mknodat + 0, -100, $path, 020666, ($major << 8) | $minor) == 0 or die "mknod $name: $!\n";
+		if ($rootless) {
+			# A user namespace may not make device nodes; it may bind the host's harmless ones.
+			open(my $file, ">", $path) or die "$path: $!\n";
+			close($file);
+			attach("/dev/$name", $path, "none", $BIND, "");
+		} else {
+			syscall($SYS_mknodat + 0, -100, $path, 020666, ($major << 8) | $minor) == 0 or die "mknod $name: $!\n";
+		}
 	}
 	mkdir("$r/dev/pts", 0755) or die "mkdir /dev/pts: $!\n";
 	mkdir("$r/dev/shm", 01777) or die "mkdir /dev/shm: $!\n";
@@ -80,7 +100,8 @@ if (real_dir("$r/dev")) {
 	for my $name (sort keys %links) { symlink($links{$name}, "$r/dev/$name") or die "symlink /dev/$name: $!\n"; }
 	attach("devpts", "$r/dev/pts", "devpts", $NOSUID | $NOEXEC, "newinstance,ptmxmode=0666,mode=620");
 }
-attach("sysfs", "$r/sys", "sysfs", $RDONLY | $NOSUID | $NODEV | $NOEXEC, "") if real_dir("$r/sys");
+# sysfs belongs to a network namespace; a user namespace may mount only one it made.
+attach("sysfs", "$r/sys", "sysfs", $RDONLY | $NOSUID | $NODEV | $NOEXEC, "") if real_dir("$r/sys") && !($rootless && $network);
 attach("grove-hidden", "$r$hide", "tmpfs", $RDONLY, "size=4k") if $host && real_dir("$r$hide");
 my $hostname = "grove";
 syscall($SYS_sethostname + 0, $hostname, length($hostname)) == 0 or die "sethostname: $!\n";
@@ -156,6 +177,8 @@ export interface LaunchOptions {
 	lowers: string[];
 	host: boolean;
 	network: boolean;
+	/** Not root: the sandbox gets its own user namespace too, where this user is root. */
+	rootless: boolean;
 	cwd: string;
 	mode: "run" | "sandbox";
 	/** Stop after setup (`grove:ready`) so grove can write files in before the command starts. */
@@ -222,6 +245,7 @@ export function launch(options: LaunchOptions): Launched {
 			options.mode,
 			options.cwd,
 			options.pause ? "1" : "0",
+			options.rootless ? "1" : "0",
 			numbers,
 			(options.cgroup?.procsFiles() ?? []).join(":"),
 			...options.argv,

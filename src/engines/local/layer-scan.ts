@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { GroveError } from "../../errors.js";
 import { readTarHeaders } from "../../util/index.js";
 
+/** Where overlayfs keeps its marks: `trusted.overlay.*` as root, `user.overlay.*` in a user namespace. */
+export type XattrNamespace = "trusted" | "user";
+
 export interface LayerScan {
 	/** sha256 over every path's type, mode, owner and content (not timestamps). */
 	digest: string;
@@ -27,7 +30,7 @@ async function hashFile(path: string): Promise<string> {
  * Describes an overlay layer directory: its content digest, size and opaque directories. The walk
  * is O(what the layer holds), which for a run's upper directory is O(what the run changed).
  */
-export async function scanLayer(dir: string): Promise<LayerScan> {
+export async function scanLayer(dir: string, xattrs: XattrNamespace): Promise<LayerScan> {
 	const hash = createHash("sha256");
 	const directories: string[] = [];
 	let entries = 0;
@@ -56,7 +59,7 @@ export async function scanLayer(dir: string): Promise<LayerScan> {
 		}
 	}
 	await walk("");
-	const opaque = await opaqueDirectories(dir, directories);
+	const opaque = await opaqueDirectories(dir, directories, xattrs);
 	hash.update(`opaque ${JSON.stringify(opaque)}\n`);
 	return { digest: hash.digest("hex"), entries, bytes, opaque };
 }
@@ -65,7 +68,11 @@ export async function scanLayer(dir: string): Promise<LayerScan> {
  * Which of `directories` carry overlayfs' `trusted.overlay.opaque` xattr. Node cannot read xattrs,
  * so GNU tar reads them: it archives the directories alone (no contents) with their xattrs.
  */
-async function opaqueDirectories(dir: string, directories: string[]): Promise<string[]> {
+async function opaqueDirectories(
+	dir: string,
+	directories: string[],
+	xattrs: XattrNamespace,
+): Promise<string[]> {
 	if (directories.length === 0) return [];
 	const archive = await new Promise<Buffer>((resolve, reject) => {
 		const child = spawn(
@@ -74,7 +81,7 @@ async function opaqueDirectories(dir: string, directories: string[]): Promise<st
 				"-c",
 				"--no-recursion",
 				"--xattrs",
-				"--xattrs-include=trusted.overlay.opaque",
+				`--xattrs-include=${xattrs}.overlay.opaque`,
 				"-C",
 				dir,
 				"--null",
@@ -97,7 +104,7 @@ async function opaqueDirectories(dir: string, directories: string[]): Promise<st
 		child.stdin.end(directories.map((path) => `${path}\0`).join(""));
 	});
 	return readTarHeaders(archive)
-		.filter((header) => header.pax["SCHILY.xattr.trusted.overlay.opaque"] === "y")
+		.filter((header) => header.pax[`SCHILY.xattr.${xattrs}.overlay.opaque`] === "y")
 		.map((header) => header.path.replace(/\/$/, ""))
 		.sort();
 }

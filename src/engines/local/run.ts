@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { chmod, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GroveError } from "../../errors.js";
@@ -35,6 +35,8 @@ export interface Engaged {
 	store: Store;
 	tools: Tools;
 	cgroups: boolean;
+	/** Not root: sandboxes get a user namespace, overlays keep their marks in `user.` xattrs. */
+	rootless: boolean;
 	/** Cleanups left to finish after a result was returned; the engine's close() waits for them. */
 	cleanups: Set<Promise<void>>;
 }
@@ -56,6 +58,11 @@ export async function prepare(
 ): Promise<{ work: { name: string; path: string }; cgroup: Cgroup | null; release(): Promise<void> }> {
 	const work = await engaged.store.workDir();
 	for (const dir of ["upper", "work", "root", "empty", "host"]) await mkdir(join(work.path, dir));
+	if (!engaged.cgroups && limits !== undefined) {
+		throw new GroveError("UNSUPPORTED", "resource limits need cgroups, which this grove cannot use", {
+			hint: "run grove as root on a cgroup v1 host, or leave out limits",
+		});
+	}
 	let cgroup: Cgroup | null = null;
 	try {
 		cgroup = engaged.cgroups ? await Cgroup.create(work.name, limits) : null;
@@ -68,7 +75,18 @@ export async function prepare(
 		cgroup,
 		release: async () => {
 			await cgroup?.remove();
-			await rm(work.path, { recursive: true, force: true });
+			// overlayfs leaves its work directory mode 000; without root, rm needs it opened up first.
+			await chmod(join(work.path, "work", "work"), 0o700).catch(() => {});
+			// Without cgroups the sandbox's last processes may still be dying, holding the mount.
+			for (let attempt = 0; ; attempt++) {
+				try {
+					await rm(work.path, { recursive: true, force: true, maxRetries: 3 });
+					return;
+				} catch (error) {
+					if (attempt >= 50) throw error;
+					await sleep(20);
+				}
+			}
 		},
 	};
 }
@@ -131,6 +149,7 @@ export async function runOnce(
 			lowers: record.layers.map((id) => engaged.store.layerPath(id)),
 			host: record.base === "host",
 			network: spec.network ?? false,
+			rootless: engaged.rootless,
 			cwd: spec.cwd ?? "/",
 			mode: "run",
 			pause: spec.files !== undefined && Object.keys(spec.files).length > 0,

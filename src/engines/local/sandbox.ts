@@ -61,6 +61,7 @@ export class LocalSandbox implements Sandbox {
 				lowers: record.layers.map((id) => engaged.store.layerPath(id)),
 				host: record.base === "host",
 				network: options.network ?? false,
+				rootless: engaged.rootless,
 				cwd: "/",
 				mode: "sandbox",
 				pause: false,
@@ -101,6 +102,7 @@ export class LocalSandbox implements Sandbox {
 			[
 				this.engaged.tools.nsenter,
 				`--target=${this.initPid}`,
+				...(this.engaged.rootless ? ["--user", "--preserve-credentials"] : []),
 				"--mount",
 				"--uts",
 				"--ipc",
@@ -231,7 +233,12 @@ export class LocalSandbox implements Sandbox {
 				for (const pid of descendantsOf(shell)) signalQuietly(pid, signal);
 				if (target === "all") {
 					signalQuietly(shell, signal);
-					if (signal === "SIGKILL") void cgroup?.killAll();
+					if (signal === "SIGKILL") {
+						// nsenter stopped itself when the shell was frozen; it must go too, or nobody reaps the
+						// shell and the sandbox's pid namespace can never finish dying.
+						signalQuietly(nsenterPid, "SIGKILL");
+						void cgroup?.killAll();
+					}
 				}
 			},
 		};

@@ -7,7 +7,7 @@ import type { ImageId } from "../types.js";
 import { alive } from "./alive.js";
 import { applyLayer } from "./apply-layer.js";
 import { Cgroup } from "./cgroup.js";
-import { type LayerScan, scanLayer } from "./layer-scan.js";
+import { type LayerScan, scanLayer, type XattrNamespace } from "./layer-scan.js";
 
 export const hostImage = "host";
 
@@ -51,10 +51,15 @@ export class Store {
 	private constructor(
 		readonly root: string,
 		readonly maxDepth: number,
+		private readonly xattrs: XattrNamespace,
+		private readonly cgroups: boolean,
 	) {}
 
-	static async open(root: string, options: { maxDepth: number }): Promise<Store> {
-		const store = new Store(root, options.maxDepth);
+	static async open(
+		root: string,
+		options: { maxDepth: number; xattrs: XattrNamespace; cgroups: boolean },
+	): Promise<Store> {
+		const store = new Store(root, options.maxDepth, options.xattrs, options.cgroups);
 		for (const dir of ["images", "tags", "tmp"]) await mkdir(join(root, dir), { recursive: true });
 		await store.removeStale();
 		return store;
@@ -62,7 +67,7 @@ export class Store {
 
 	/** Removes what a grove process killed mid-run left behind: its processes, cgroups and work dirs. */
 	private async removeStale(): Promise<void> {
-		await Cgroup.removeStale();
+		if (this.cgroups) await Cgroup.removeStale();
 		for (const name of await readdir(join(this.root, "tmp"))) {
 			const owner = Number(name.split("-")[0]);
 			if (!(Number.isInteger(owner) && owner > 0 && alive(owner))) {
@@ -152,7 +157,7 @@ export class Store {
 		work: { path: string },
 		scan?: LayerScan,
 	): Promise<ImageId> {
-		const described = scan ?? (await scanLayer(layerDir));
+		const described = scan ?? (await scanLayer(layerDir, this.xattrs));
 		if (described.entries === 0) return parent.id;
 		const id = imageId(parent.id, described.digest);
 		if ((await this.record(id)) !== null) return id;
@@ -175,7 +180,7 @@ export class Store {
 
 	/** Registers a root filesystem directory (moved, not copied) as an image with no parent. */
 	async commitRoot(layerDir: string, work: { path: string }): Promise<ImageId> {
-		const scan = await scanLayer(layerDir);
+		const scan = await scanLayer(layerDir, this.xattrs);
 		const id = imageId("", scan.digest);
 		if ((await this.record(id)) !== null) return id;
 		const staging = join(work.path, `commit-${id}`);
@@ -224,11 +229,14 @@ export class Store {
 		}
 		sources.push({ dir: own, opaque: record.opaque });
 		for (const source of sources) {
-			await applyLayer(source.dir, source.opaque, target, { keepWhiteouts: record.base === "host" });
+			await applyLayer(source.dir, source.opaque, target, {
+				keepWhiteouts: record.base === "host",
+				xattrs: this.xattrs,
+			});
 		}
 		await rm(own, { recursive: true, force: true });
 		await rename(target, own);
-		const scan = await scanLayer(own);
+		const scan = await scanLayer(own, this.xattrs);
 		return { ...record, layers: [record.id], opaque: scan.opaque, bytes: scan.bytes };
 	}
 

@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import Docker from "dockerode";
+import { GroveError } from "../../errors.js";
+
+/** An engine endpoint grove may try: a unix socket, or a `tcp://`/`ssh://` address. */
+interface Candidate {
+	/** How the endpoint is named in messages: `unix:///run/podman/podman.sock`, `tcp://host:2375`. */
+	endpoint: string;
+	options: Docker.DockerOptions;
+	/** A unix socket that does not exist is skipped without a connection attempt. */
+	socketPath?: string;
+}
+
+export interface DockerConnection {
+	docker: Docker;
+	/** The endpoint that answered, as `DOCKER_HOST` would name it. */
+	endpoint: string;
+}
+
+export interface ConnectOptions {
+	/** An endpoint in `DOCKER_HOST` syntax; default `DOCKER_HOST`, else the usual sockets. */
+	host?: string;
+	/** Time each endpoint gets to answer a ping; default 3000 ms. */
+	pingTimeoutMs?: number;
+	env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Finds a Docker-compatible engine: `options.host` or `DOCKER_HOST` when set (and only it),
+ * otherwise the usual Podman and Docker sockets of Linux and macOS, in that order. Throws
+ * UNSUPPORTED naming every endpoint tried when none answers.
+ */
+export async function connectDocker(options: ConnectOptions = {}): Promise<DockerConnection> {
+	const env = options.env ?? process.env;
+	const explicit = options.host ?? env.DOCKER_HOST;
+	const candidates = explicit ? [parseDockerHost(explicit, env)] : defaultCandidates(env);
+	const tried: string[] = [];
+	for (const candidate of candidates) {
+		if (candidate.socketPath !== undefined && !existsSync(candidate.socketPath)) {
+			tried.push(`${candidate.endpoint} (no such socket)`);
+			continue;
+		}
+		const docker = new Docker(candidate.options);
+		try {
+			// dockerode's types omit ping's options, which docker-modem honours.
+			const ping = docker.ping as (this: Docker, options: { abortSignal: AbortSignal }) => Promise<unknown>;
+			await ping.call(docker, { abortSignal: AbortSignal.timeout(options.pingTimeoutMs ?? 3000) });
+			return { docker, endpoint: candidate.endpoint };
+		} catch (error) {
+			tried.push(`${candidate.endpoint} (${describeFailure(error)})`);
+		}
+	}
+	throw new GroveError("UNSUPPORTED", `no Docker or Podman engine answered; tried ${tried.join(", ")}`, {
+		hint: "start Docker or Podman (podman system service), or set DOCKER_HOST to its unix://, tcp:// or ssh:// address",
+	});
+}
+
+function describeFailure(error: unknown): string {
+	if (error instanceof Error) {
+		if (error.name === "AbortError" || error.name === "TimeoutError") return "no answer";
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === "ECONNREFUSED") return "connection refused";
+		if (code === "EACCES") return "permission denied";
+		if (code !== undefined) return code;
+		return error.message.split("\n")[0] ?? "failed";
+	}
+	return String(error);
+}
+
+/** Parses `unix:///path`, `tcp://host:port` (TLS with `DOCKER_TLS_VERIFY`) and `ssh://user@host:port`. */
+function parseDockerHost(host: string, env: NodeJS.ProcessEnv = process.env): Candidate {
+	if (host.startsWith("unix://")) {
+		const socketPath = host.slice("unix://".length);
+		return { endpoint: host, options: { socketPath }, socketPath };
+	}
+	let url: URL;
+	try {
+		url = new URL(host);
+	} catch (error) {
+		throw invalidHost(host, error);
+	}
+	if (url.protocol === "tcp:" || url.protocol === "http:" || url.protocol === "https:") {
+		const tls = url.protocol === "https:" || env.DOCKER_TLS_VERIFY === "1";
+		const options: Docker.DockerOptions = {
+			host: url.hostname,
+			port: url.port || (tls ? "2376" : "2375"),
+			protocol: tls ? "https" : "http",
+		};
+		const certPath = env.DOCKER_CERT_PATH;
+		if (tls && certPath) {
+			options.ca = readFileSync(join(certPath, "ca.pem"));
+			options.cert = readFileSync(join(certPath, "cert.pem"));
+			options.key = readFileSync(join(certPath, "key.pem"));
+		}
+		return { endpoint: host, options };
+	}
+	if (url.protocol === "ssh:") {
+		const options: Docker.DockerOptions = {
+			host: url.hostname,
+			port: url.port || "22",
+			protocol: "ssh",
+			// docker-modem runs `docker system dial-stdio` on the remote host (Podman ships a `docker`
+			// shim for it); keys come from the SSH agent, as with the docker CLI.
+			sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
+		};
+		if (url.username) options.username = decodeURIComponent(url.username);
+		return { endpoint: host, options };
+	}
+	throw invalidHost(host);
+}
+
+function invalidHost(host: string, cause?: unknown): GroveError {
+	return new GroveError("INVALID_ARGUMENT", `cannot read the engine address ${JSON.stringify(host)}`, {
+		hint: "use unix:///path/to.sock, tcp://host:port or ssh://user@host",
+		cause,
+	});
+}
+
+function defaultCandidates(env: NodeJS.ProcessEnv): Candidate[] {
+	const home = env.HOME ?? homedir();
+	const paths: string[] = [];
+	if (env.XDG_RUNTIME_DIR) paths.push(join(env.XDG_RUNTIME_DIR, "podman", "podman.sock"));
+	const uid = process.getuid?.();
+	if (uid !== undefined && uid !== 0) paths.push(`/run/user/${uid}/podman/podman.sock`);
+	paths.push(
+		"/run/podman/podman.sock",
+		"/var/run/docker.sock",
+		join(home, ".docker", "run", "docker.sock"),
+		join(home, ".orbstack", "run", "docker.sock"),
+		join(home, ".colima", "default", "docker.sock"),
+		join(home, ".rd", "docker.sock"),
+		join(home, ".local", "share", "containers", "podman", "machine", "podman.sock"),
+		join(home, ".local", "share", "containers", "podman", "machine", "qemu", "podman.sock"),
+	);
+	return [...new Set(paths)].map((socketPath) => ({
+		endpoint: `unix://${socketPath}`,
+		options: { socketPath },
+		socketPath,
+	}));
+}
