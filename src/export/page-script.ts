@@ -202,6 +202,9 @@ function renderEntry(node) {
 	}
 	return block;
 }
+// A long path shows its newest entries first; the rest is one click away.
+const PATH_WINDOW = 400;
+let wholePath = false;
 function renderPath() {
 	const main = document.getElementById("messages");
 	main.replaceChildren();
@@ -209,15 +212,28 @@ function renderPath() {
 	const seen = new Set();
 	for (let id = selected; id != null && byId.has(id) && !seen.has(id); id = byId.get(id).entry.parentId) {
 		seen.add(id);
-		path.unshift(byId.get(id));
+		path.push(byId.get(id));
 	}
-	for (const node of path) main.append(renderEntry(node));
+	path.reverse();
+	let shownPath = path;
+	if (!wholePath && path.length > PATH_WINDOW) {
+		shownPath = path.slice(path.length - PATH_WINDOW);
+		const earlier = el("button", "show-earlier", "Show " + (path.length - PATH_WINDOW) + " earlier entries");
+		earlier.type = "button";
+		earlier.addEventListener("click", () => {
+			wholePath = true;
+			renderPath();
+		});
+		main.append(earlier);
+	}
+	for (const node of shownPath) main.append(renderEntry(node));
 	const target = document.getElementById("entry-" + selected);
 	if (target) target.scrollIntoView({ block: "nearest" });
 }
 function select(id) {
 	if (!byId.has(id)) return;
 	selected = id;
+	wholePath = false;
 	renderTree();
 	renderPath();
 }

@@ -157,6 +157,28 @@ describeIf(missingChromium(), "exported session page in Chromium", () => {
 		expect(await readFile(saved, "utf8")).toBe(await readFile(join(dir, "session.jsonl"), "utf8"));
 	});
 
+	test("a long path shows its newest 400 entries and the rest on request", async ({ page, dir }) => {
+		const path = join(dir, "long.jsonl");
+		const tree = await SessionTree.create(path, { cwd: "/work/demo" });
+		const ids: string[] = [];
+		for (let turn = 0; turn < 225; turn++) {
+			ids.push(tree.addMessage(user(`question ${turn}`)));
+			ids.push(tree.addMessage(assistant([{ type: "text", text: `answer ${turn}` }])));
+		}
+		const html = await sessionHtml(tree, path);
+		await tree.close();
+		await open(page, dir, html);
+		const shownIds = () =>
+			page
+				.locator("#messages .entry")
+				.evaluateAll((nodes: Attributes[]) => nodes.map((node) => node.getAttribute("data-id")));
+		expect(await shownIds()).toEqual(ids.slice(50));
+		expect(await page.locator("#messages .show-earlier").textContent()).toBe("Show 50 earlier entries");
+		await page.locator("#messages .show-earlier").click();
+		expect(await shownIds()).toEqual(ids);
+		expect(await page.locator("#messages .show-earlier").count()).toBe(0);
+	});
+
 	test("runs nothing from session content: scripts, handlers and javascript: links stay text", async ({
 		page,
 		dir,
