@@ -4,12 +4,13 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { GroveError } from "../../errors.js";
 import { attachShell, type ShellProcess, type ShellSession, shellArgv } from "../../shell/index.js";
+import { descendantsOf, processGroupOf } from "../../util/index.js";
 import type { ExecResult, ImageId, OpenSandboxOptions, RunSpec, Sandbox } from "../types.js";
 import { Cgroup } from "./cgroup.js";
 import { readInside, writeInside } from "./inside.js";
 import { exitStatus, type Launched, launch, spawnInCgroup } from "./launch.js";
 import { defaultMaxOutputBytes, OutputCapture } from "./output.js";
-import { descendantsOf, groupOf, signalQuietly } from "./procs.js";
+import { signalQuietly } from "./procs.js";
 import { commandArgv, defaultEnv, type Engaged, prepare, stopTree } from "./run.js";
 import type { ImageRecord } from "./store.js";
 
@@ -222,7 +223,7 @@ export class LocalSandbox implements Sandbox {
 				if (shell === null) return;
 				if (target === "job" && signal === "SIGINT") {
 					// Ctrl-C: the shell's process group, but not nsenter, which would exit and take the pipes.
-					for (const pid of groupOf(shell)) if (pid !== nsenterPid) signalQuietly(pid, signal);
+					for (const pid of processGroupOf(shell)) if (pid !== nsenterPid) signalQuietly(pid, signal);
 					return;
 				}
 				if (target === "all" && signal === "SIGKILL") {
