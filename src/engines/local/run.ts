@@ -92,6 +92,41 @@ export async function prepare(
 }
 
 /**
+ * Calls `stop` once `timeoutMs` has passed or `signal` aborts, and remembers which of the two did.
+ * `dispose()` cancels both once the work has ended.
+ */
+export function guardRun(
+	options: { timeoutMs?: number; signal?: AbortSignal },
+	stop: () => Promise<unknown>,
+): { readonly timedOut: boolean; readonly aborted: boolean; dispose(): void } {
+	const state = { timedOut: false, aborted: false };
+	const timer =
+		options.timeoutMs === undefined
+			? undefined
+			: setTimeout(() => {
+					state.timedOut = true;
+					void stop();
+				}, options.timeoutMs);
+	const onAbort = () => {
+		state.aborted = true;
+		void stop();
+	};
+	options.signal?.addEventListener("abort", onAbort, { once: true });
+	return {
+		get timedOut() {
+			return state.timedOut;
+		},
+		get aborted() {
+			return state.aborted;
+		},
+		dispose() {
+			clearTimeout(timer);
+			options.signal?.removeEventListener("abort", onAbort);
+		},
+	};
+}
+
+/**
  * Stops a launched process tree: SIGTERM to everything but grove's direct child, SIGKILL after a
  * grace period; without cgroups, SIGKILL to the sandbox's first process ends its pid namespace.
  */
@@ -163,8 +198,6 @@ export async function runOnce(
 		launched.stdin.on("error", () => {
 			// The command may exit without reading its input; that is its business.
 		});
-		let timedOut = false;
-		let aborted = false;
 		const initPid = () => {
 			try {
 				return launched.initPid();
@@ -173,18 +206,7 @@ export async function runOnce(
 			}
 		};
 		const stop = () => stopTree(launched, cgroup, launched.exited, initPid);
-		const timer =
-			spec.timeoutMs === undefined
-				? undefined
-				: setTimeout(() => {
-						timedOut = true;
-						void stop();
-					}, spec.timeoutMs);
-		const onAbort = () => {
-			aborted = true;
-			void stop();
-		};
-		spec.signal?.addEventListener("abort", onAbort, { once: true });
+		const guard = guardRun(spec, stop);
 		try {
 			try {
 				await launched.started;
@@ -202,7 +224,8 @@ export async function runOnce(
 			const exitCode = await launched.exited;
 			// The first process is gone; whatever it left running dies with its pid namespace.
 			await cgroup?.killAll();
-			if (aborted) throw new GroveError("ABORTED", "the run was aborted", { cause: spec.signal?.reason });
+			if (guard.aborted)
+				throw new GroveError("ABORTED", "the run was aborted", { cause: spec.signal?.reason });
 			const durationMs = Math.round(performance.now() - started);
 			const image = spec.disposable
 				? record.id
@@ -212,13 +235,12 @@ export async function runOnce(
 				stdout: stdout.text(),
 				stderr: stderr.text(),
 				durationMs,
-				timedOut,
+				timedOut: guard.timedOut,
 				truncated: stdout.truncated || stderr.truncated,
 				image,
 			};
 		} finally {
-			clearTimeout(timer);
-			spec.signal?.removeEventListener("abort", onAbort);
+			guard.dispose();
 			launched.lifeline.destroy();
 		}
 	} finally {

@@ -11,7 +11,7 @@ import { readInside, writeInside } from "./inside.js";
 import { exitStatus, type Launched, launch, spawnInCgroup } from "./launch.js";
 import { defaultMaxOutputBytes, OutputCapture } from "./output.js";
 import { signalQuietly } from "./procs.js";
-import { commandArgv, defaultEnv, type Engaged, prepare, stopTree } from "./run.js";
+import { commandArgv, defaultEnv, type Engaged, guardRun, prepare, stopTree } from "./run.js";
 import type { ImageRecord } from "./store.js";
 
 /** Runs argv in `cwd` inside the sandbox: through the image's /bin/sh unless cwd is `/`. */
@@ -156,39 +156,24 @@ export class LocalSandbox implements Sandbox {
 				child.on("exit", (code, signal) => resolve(exitStatus(code, signal)));
 			});
 			const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
-			let timedOut = false;
-			let aborted = false;
-			const stop = () => stopTree({ child }, cgroup, exited, () => null);
-			const timer =
-				spec.timeoutMs === undefined
-					? undefined
-					: setTimeout(() => {
-							timedOut = true;
-							void stop();
-						}, spec.timeoutMs);
-			const onAbort = () => {
-				aborted = true;
-				void stop();
-			};
-			spec.signal?.addEventListener("abort", onAbort, { once: true });
+			const guard = guardRun(spec, () => stopTree({ child }, cgroup, exited, () => null));
 			try {
 				const exitCode = await exited;
 				// Whatever the command left running in the background goes with it.
 				await cgroup?.killAll();
 				await closed;
-				if (aborted)
+				if (guard.aborted)
 					throw new GroveError("ABORTED", "the command was aborted", { cause: spec.signal?.reason });
 				return {
 					exitCode,
 					stdout: stdout.text(),
 					stderr: stderr.text(),
 					durationMs: Math.round(performance.now() - started),
-					timedOut,
+					timedOut: guard.timedOut,
 					truncated: stdout.truncated || stderr.truncated,
 				};
 			} finally {
-				clearTimeout(timer);
-				spec.signal?.removeEventListener("abort", onAbort);
+				guard.dispose();
 			}
 		} finally {
 			await cgroup?.remove();
