@@ -157,6 +157,7 @@ export {
 	messageText,
 	newEntryId,
 	type OpenOptions,
+	type RawLine,
 	type SessionContext,
 	type SessionEntry,
 	type SessionHeader,

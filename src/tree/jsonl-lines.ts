@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { GroveError } from "../errors.js";
-import type { EntryHead } from "./tree.js";
+import type { EntryHead, LineSource, RawLine } from "./tree.js";
 
 const chunkBytes = 8 * 1024 * 1024;
 const newline = 0x0a;
@@ -57,7 +57,7 @@ const windowBytes = 64 * 1024;
  * the root, every entry in file order) costs one read per window. Once the store is closed, a read
  * opens the file by its path for the moment of the read.
  */
-export class LineReader {
+export class LineReader implements LineSource {
 	readonly #path: string;
 	#fd: number | null;
 	#window: Buffer | null = null;
@@ -71,15 +71,15 @@ export class LineReader {
 	}
 
 	/**
-	 * The text of the file from `start` to `end` (exclusive), decoded as UTF-8; null when the file
-	 * ends before `end`. Throws `IO_ERROR` when the file cannot be read.
+	 * The bytes of the file from `start` to `end` (exclusive), in a buffer the next call may reuse;
+	 * null when the file ends before `end`. Throws `IO_ERROR` when the file cannot be read.
 	 */
-	text(start: number, end: number): string | null {
+	bytes(start: number, end: number): RawLine | null {
 		if (start < this.#windowStart || end > this.#windowStart + this.#windowLength) {
 			if (!this.#fill(start, end - start)) return null;
 		}
 		const at = start - this.#windowStart;
-		return (this.#window as Buffer).toString("utf8", at, at + end - start);
+		return { buffer: this.#window as Buffer, start: at, end: at + end - start };
 	}
 
 	/** The store's descriptor is about to close: later reads open the file themselves. */

@@ -7,13 +7,23 @@ import {
 	type SessionInfoEntry,
 } from "./entries.js";
 
+/** The bytes of an unparsed line: `buffer` from `start` to `end` (exclusive). */
+export interface RawLine {
+	buffer: Buffer;
+	start: number;
+	end: number;
+}
+
 /**
  * Where a store can read its lines back, so the index keeps a line's offsets instead of its text and
  * parses the body only when someone asks for it.
  */
 export interface LineSource {
-	/** The line's JSON text from `start` to `end` (exclusive); null when it is no longer there. */
-	text(start: number, end: number): string | null;
+	/**
+	 * The bytes from `start` to `end` (exclusive) of the store; null when it no longer reaches `end`.
+	 * The buffer may be reused by the next call: read what you need before calling again.
+	 */
+	bytes(start: number, end: number): RawLine | null;
 }
 
 /** The fields of an entry a store can read without parsing its body. */
@@ -209,13 +219,15 @@ export class Tree {
 	/**
 	 * Calls `visit` for every entry (leaf markers left out, as in `children`), depth-first, children
 	 * in `children` order, without parsing any: with its id, linked parent id, type, and its line
-	 * while it is not parsed yet, for a reader that needs one field of every entry.
+	 * while it is not parsed yet, for a reader that needs one field of every entry. The line's buffer
+	 * is valid only during the call.
 	 */
 	walk(visit: (id: string, parentId: string | null, type: string, raw: RawLine | null) => void): void {
 		const later: Node[] = [];
 		let node = this.#roots.firstChild;
 		while (node !== null) {
-			visit(node.id, node.parent?.id ?? null, node.type, node.raw);
+			const raw = node.source === null ? null : node.source.bytes(node.start, node.end);
+			visit(node.id, node.parent?.id ?? null, node.type, raw);
 			if (node.firstChild !== null) {
 				if (node.nextSibling !== null) later.push(node.nextSibling);
 				node = node.firstChild;
@@ -310,14 +322,14 @@ export class Tree {
 
 	#entryOf(node: Node): SessionEntry {
 		if (node.entry !== null) return node.entry;
-		const text = (node.source as LineSource).text(node.start, node.end);
+		const raw = (node.source as LineSource).bytes(node.start, node.end);
 		node.source = null;
 		let problem: Pick<Diagnostic, "code" | "reason">;
-		if (text === null) {
+		if (raw === null) {
 			problem = { code: "changed_line", reason: "the file ends before this line (it was cut short)" };
 		} else {
 			try {
-				const value: unknown = JSON.parse(text);
+				const value: unknown = JSON.parse(raw.buffer.toString("utf8", raw.start, raw.end));
 				if (typeof value !== "object" || value === null || Array.isArray(value)) {
 					problem = { code: "not_an_object", reason: "line is not a JSON object" };
 				} else if ((value as EntryBase).id !== node.id || (value as EntryBase).type !== node.type) {
