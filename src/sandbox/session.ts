@@ -1,6 +1,6 @@
 import { readFile as readHostFile, stat as statHostFile } from "node:fs/promises";
 import { basename, posix } from "node:path";
-import type { DiffEntry, Engine } from "../engines/index.js";
+import type { DiffEntry, DockerEngineOptions, Engine } from "../engines/index.js";
 import { GroveError, isGroveError } from "../errors.js";
 import { type EntryKind, type HistoryEntry, SandboxStore, storePath } from "../store/index.js";
 import { groveHome, shellJoin } from "../util/index.js";
@@ -19,6 +19,8 @@ export interface SandboxSessionsOptions {
 	home?: string;
 	/** How to reach an engine when a command needs one; default `openEngine` with the same home. */
 	openEngine?: EngineOpener;
+	/** Options for the Docker engine the default opener opens (its address, pull progress, limits). */
+	docker?: DockerEngineOptions;
 }
 
 /** One line of `grove session list`. */
@@ -92,7 +94,11 @@ export class SandboxSessions {
 		// history-only commands (`grove session`, `rollback`, ...) quick to start.
 		const openDefault: EngineOpener = async (kind) => {
 			const { openEngine } = await import("../engines/index.js");
-			return openEngine({ home, ...(kind === undefined ? {} : { kind }) });
+			return openEngine({
+				home,
+				...(kind === undefined ? {} : { kind }),
+				...(options.docker === undefined ? {} : { docker: options.docker }),
+			});
 		};
 		return new SandboxSessions(profile, store, options.openEngine ?? openDefault);
 	}

@@ -21,6 +21,11 @@ export function podmanMissing(): string | null {
 	return null;
 }
 
+export interface PodmanOptions {
+	/** Registries (`host:port`) the service pulls from over plain HTTP, as a registries.conf says. */
+	insecureRegistries?: string[];
+}
+
 export interface PodmanService {
 	/** `unix://…` of the service's socket, for `DOCKER_HOST`. */
 	host: string;
@@ -28,6 +33,11 @@ export interface PodmanService {
 	image: string;
 	/** Runs the podman CLI against this service's private storage. */
 	podman(args: readonly string[]): Promise<string>;
+	/**
+	 * Serves the same storage on one more address (`tcp:127.0.0.1:PORT`, `unix:///path`) through a
+	 * second service process; resolves once it answers, to a function that stops it.
+	 */
+	serve(address: string): Promise<() => Promise<void>>;
 	/** Stops the service and removes its storage, with every container and image tests made. */
 	stop(): Promise<void>;
 }
@@ -37,14 +47,24 @@ export interface PodmanService {
  * neither see nor disturb anyone else's containers) and imports the busybox root filesystem of
  * `makeBusyboxTarball` as its image: no registry is needed.
  */
-export async function startPodman(): Promise<PodmanService> {
+export async function startPodman(options: PodmanOptions = {}): Promise<PodmanService> {
 	const dir = await mkdtemp(join(tmpdir(), "grove-podman-"));
 	const conf = join(dir, "containers.conf");
 	await writeFile(
 		conf,
 		'[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n\n[engine]\nruntime = "runc"\n',
 	);
-	const env = { ...process.env, CONTAINERS_CONF: conf };
+	const env: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_CONF: conf };
+	if (options.insecureRegistries) {
+		const registries = join(dir, "registries.conf");
+		await writeFile(
+			registries,
+			options.insecureRegistries
+				.map((location) => `[[registry]]\nlocation = ${JSON.stringify(location)}\ninsecure = true\n`)
+				.join("\n"),
+		);
+		env.CONTAINERS_REGISTRIES_CONF = registries;
+	}
 	const storage = [
 		"--root",
 		join(dir, "root"),
@@ -66,7 +86,38 @@ export async function startPodman(): Promise<PodmanService> {
 		},
 	);
 	const exited = new Promise<void>((resolve) => service.once("exit", () => resolve()));
+	const extra = new Set<() => Promise<void>>();
+	const serve = async (address: string) => {
+		const child = spawn("podman", [...storage, "system", "service", "--time=0", address], {
+			env,
+			stdio: ["ignore", log, log],
+		});
+		const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+		const stopOne = async () => {
+			extra.delete(stopOne);
+			child.kill("SIGTERM");
+			await gone;
+		};
+		extra.add(stopOne);
+		const tcp = /^tcp:(?:\/\/)?([^:]+):(\d+)$/.exec(address);
+		const target = tcp
+			? { host: tcp[1] as string, port: Number(tcp[2]) }
+			: { socketPath: address.replace(/^unix:\/\//, "") };
+		try {
+			await vi.waitFor(
+				async () => {
+					if (!(await ping(target))) throw new Error(`nothing answers on ${address} yet`);
+				},
+				{ timeout: 30_000, interval: 50 },
+			);
+		} catch (error) {
+			await stopOne();
+			throw error;
+		}
+		return stopOne;
+	};
 	const stop = async () => {
+		await Promise.all([...extra].map((stopOne) => stopOne()));
 		service.kill("SIGTERM");
 		await exited;
 		await podman(["rm", "--all", "--force", "--time", "0"]);
@@ -76,7 +127,7 @@ export async function startPodman(): Promise<PodmanService> {
 	try {
 		await vi.waitFor(
 			async () => {
-				if (!(await ping(socket))) throw new Error(`nothing answers on ${socket} yet`);
+				if (!(await ping({ socketPath: socket }))) throw new Error(`nothing answers on ${socket} yet`);
 			},
 			{ timeout: 30_000, interval: 50 },
 		);
@@ -87,6 +138,7 @@ export async function startPodman(): Promise<PodmanService> {
 			host: `unix://${socket}`,
 			image: image.startsWith("sha256:") ? image : `sha256:${image}`,
 			podman,
+			serve,
 			stop,
 		};
 	} catch (error) {
@@ -96,9 +148,9 @@ export async function startPodman(): Promise<PodmanService> {
 	}
 }
 
-function ping(socket: string): Promise<boolean> {
+function ping(target: { socketPath: string } | { host: string; port: number }): Promise<boolean> {
 	return new Promise((resolve) => {
-		const req = request({ socketPath: socket, path: "/_ping", method: "GET" }, (res) => {
+		const req = request({ ...target, path: "/_ping", method: "GET" }, (res) => {
 			res.resume();
 			resolve(res.statusCode === 200);
 		});

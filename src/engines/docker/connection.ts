@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { homedir } from "node:os";
+import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { GroveError } from "../../errors.js";
@@ -105,14 +105,30 @@ function parseDockerHost(host: string, env: NodeJS.ProcessEnv = process.env): Ca
 			host: url.hostname,
 			port: url.port || "22",
 			protocol: "ssh",
-			// docker-modem runs `docker system dial-stdio` on the remote host (Podman ships a `docker`
-			// shim for it); keys come from the SSH agent, as with the docker CLI.
-			sshOptions: env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
+			// The ssh command's default: the local user's name.
+			username: url.username ? decodeURIComponent(url.username) : (env.USER ?? userInfo().username),
+			// docker-modem runs `docker system dial-stdio` on the remote host over each connection
+			// (Docker's CLI and Podman's `podman-docker` answer it).
+			sshOptions: sshLogin(env),
 		};
-		if (url.username) options.username = decodeURIComponent(url.username);
 		return { endpoint: host, options };
 	}
 	throw invalidHost(host);
+}
+
+/**
+ * How an `ssh://` address logs in, as the ssh command does without a config file: with the SSH
+ * agent's keys, else with the first of the usual key files. Only one of the two, because the
+ * transport gives up on an encrypted key file before it would try the agent.
+ */
+function sshLogin(env: NodeJS.ProcessEnv): Docker.DockerOptions["sshOptions"] {
+	if (env.SSH_AUTH_SOCK) return { agent: env.SSH_AUTH_SOCK };
+	const home = env.HOME ?? homedir();
+	for (const name of ["id_ed25519", "id_ecdsa", "id_rsa"]) {
+		const path = join(home, ".ssh", name);
+		if (existsSync(path)) return { privateKey: readFileSync(path) };
+	}
+	return {};
 }
 
 function invalidHost(host: string, cause?: unknown): GroveError {

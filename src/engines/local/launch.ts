@@ -22,12 +22,14 @@ import type { Tools } from "./tools.js";
  * Setup failures are printed to fd 3 (the status pipe), never to the command's stderr; it reports
  * `grove:ready` / `grove:exec` / `grove:cwd` there. fd 5 is the lifeline: grove writes a line to
  * go on after `grove:ready`, and when grove dies the pipe ends and the guard kills everything.
+ * It loads no module but strict: IO::Handle (`->autoflush`) or Errno (`%!`) would cost more than
+ * all of the rest of the setup.
  */
 const setupScript = String.raw`use strict;
 my ($store, $run, $lowers, $host, $hide, $network, $mode, $cwd, $pause, $rootless, $sys, $cgroups, @argv) = @ARGV;
 my ($SYS_mount, $SYS_umount2, $SYS_pivot_root, $SYS_sethostname, $SYS_mknodat, $SYS_unshare) = split(/,/, $sys);
 open(my $status, ">&=", 3) or die "fd 3: $!\n";
-$status->autoflush(1);
+select((select($status), $| = 1)[0]);
 $SIG{__DIE__} = sub { print $status $_[0]; exit 125; };
 # New namespaces; the pid namespace takes effect for the child, which becomes its pid 1. This
 # process stays outside, waits, and ends the way the child did.
@@ -146,7 +148,7 @@ exit 125 unless defined $pid;
 if ($pid == 0) {
 	exec { $argv[0] } @argv;
 	print STDERR "$argv[0]: $!\n";
-	exit($!{ENOENT} ? 127 : 126);
+	exit($! + 0 == 2 ? 127 : 126);
 }
 while (1) {
 	my $done = waitpid(-1, 0);
