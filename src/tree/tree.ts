@@ -202,6 +202,23 @@ export class Tree {
 		return children;
 	}
 
+	/**
+	 * Calls `visit` for every entry (leaf markers left out, as in `children`), depth-first, children
+	 * in `children` order, without parsing any: with its id, linked parent id, type, and its line
+	 * while it is not parsed yet, for a reader that needs one field of every entry.
+	 */
+	walk(visit: (id: string, parentId: string | null, type: string, raw: RawLine | null) => void): void {
+		const later: Node[] = [];
+		let node = this.#roots.firstChild;
+		while (node !== null) {
+			visit(node.id, node.parent?.id ?? null, node.type, node.raw);
+			if (node.firstChild !== null) {
+				if (node.nextSibling !== null) later.push(node.nextSibling);
+				node = node.firstChild;
+			} else node = node.nextSibling ?? later.pop() ?? null;
+		}
+	}
+
 	/** Entries with no children, in insertion order. */
 	leaves(): SessionEntry[] {
 		return this.#order

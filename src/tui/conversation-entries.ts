@@ -1,4 +1,4 @@
-import type { Describe, EntryClass, NavigatorEntry, NavigatorSource } from "./navigator-model.js";
+import type { EntryClass, NavigatorEntry } from "./navigator-model.js";
 import { homeShortened } from "./text.js";
 
 /**
@@ -65,15 +65,14 @@ function toolCallText(name: string, args: unknown): string {
 	}
 }
 
+/** Reads another entry of the same tree, to describe a tool result by its call. */
+type Lookup = (id: string) => ConversationEntry | undefined;
+
 /** The tool call a tool result answers: in the nearest assistant message above it. */
-function toolCallOf<E extends ConversationEntry>(
-	result: E,
-	toolCallId: unknown,
-	source: NavigatorSource<E>,
-): string | undefined {
+function toolCallOf(result: ConversationEntry, toolCallId: unknown, get: Lookup): string | undefined {
 	let parentId = result.parentId;
 	for (let steps = 0; parentId !== null && steps < 64; steps++) {
-		const entry = source.get(parentId);
+		const entry = get(parentId);
 		if (entry === undefined) return undefined;
 		const message = field(entry, "message");
 		if (entry.type === "message" && field(message, "role") === "assistant") {
@@ -91,11 +90,7 @@ function toolCallOf<E extends ConversationEntry>(
 	return undefined;
 }
 
-function describeMessage<E extends ConversationEntry>(
-	entry: E,
-	message: unknown,
-	source: NavigatorSource<E>,
-): string {
+function describeMessage(entry: ConversationEntry, message: unknown, get: Lookup): string {
 	const role = String(field(message, "role"));
 	const content = field(message, "content");
 	switch (role) {
@@ -117,7 +112,7 @@ function describeMessage<E extends ConversationEntry>(
 			return `assistant: ${calls.join(" ") || "(no content)"}`;
 		}
 		case "toolResult": {
-			const call = toolCallOf(entry, field(message, "toolCallId"), source);
+			const call = toolCallOf(entry, field(message, "toolCallId"), get);
 			const name = field(message, "toolName");
 			return call ?? `[${typeof name === "string" ? name : "tool"}]`;
 		}
@@ -128,15 +123,15 @@ function describeMessage<E extends ConversationEntry>(
 	}
 }
 
-/** A conversation entry in one line, the way pi's `/tree` shows it. */
-function entryText<E extends ConversationEntry>(entry: E, source: NavigatorSource<E>): string {
+/** A conversation entry in one line, the way pi's `/tree` shows it; `get` reads the entries above it. */
+export function conversationText(entry: ConversationEntry, get: Lookup): string {
 	const text = (name: string) => {
 		const value = field(entry, name);
 		return typeof value === "string" ? oneLine(value) : "";
 	};
 	switch (entry.type) {
 		case "message":
-			return describeMessage(entry, field(entry, "message"), source);
+			return describeMessage(entry, field(entry, "message"), get);
 		case "custom_message":
 			return `[${text("customType")}]: ${oneLine(textOf(field(entry, "content")))}`;
 		case "compaction": {
@@ -169,40 +164,55 @@ function hasText(content: unknown): boolean {
 	);
 }
 
-function classify(entry: ConversationEntry): EntryClass {
-	switch (entry.type) {
-		case "message": {
-			const message = field(entry, "message");
-			switch (field(message, "role")) {
-				case "user":
-					return { kind: "user", quiet: false };
-				case "assistant": {
-					// Only tool calls: the results below it already say what was called.
-					const quiet =
-						!hasText(field(message, "content")) &&
-						field(message, "stopReason") !== "aborted" &&
-						typeof field(message, "errorMessage") !== "string";
-					return { kind: "assistant", quiet };
-				}
-				case "toolResult":
-					return { kind: "tool", quiet: false };
-				default:
-					return { kind: "other", quiet: false };
-			}
-		}
+// Shared, as every entry of a 100k-entry session gets one.
+const USER: EntryClass = Object.freeze({ kind: "user", quiet: false });
+const ASSISTANT: EntryClass = Object.freeze({ kind: "assistant", quiet: false });
+const TOOL_CALLS: EntryClass = Object.freeze({ kind: "assistant", quiet: true });
+const TOOL_RESULT: EntryClass = Object.freeze({ kind: "tool", quiet: false });
+const SETTING: EntryClass = Object.freeze({ kind: "setting", quiet: false });
+const OTHER: EntryClass = Object.freeze({ kind: "other", quiet: false });
+
+/**
+ * How the filters see a message, from its role: an assistant message that only calls tools is
+ * quiet, as the results below it already say what was called.
+ */
+export function messageClass(role: unknown, toolsOnly: boolean): EntryClass {
+	switch (role) {
+		case "user":
+			return USER;
+		case "assistant":
+			return toolsOnly ? TOOL_CALLS : ASSISTANT;
+		case "toolResult":
+			return TOOL_RESULT;
+		default:
+			return OTHER;
+	}
+}
+
+/** How the filters see an entry of a type other than `message`: its type is enough. */
+export function typeClass(type: string): EntryClass {
+	switch (type) {
 		case "model_change":
 		case "thinking_level_change":
 		case "custom":
 		case "label":
 		case "session_info":
-			return { kind: "setting", quiet: false };
+			return SETTING;
 		default:
-			return { kind: "other", quiet: false };
+			return OTHER;
 	}
 }
 
-/** Conversation entries as the navigator shows them, the way pi's `/tree` does. */
-export const conversationEntries: Describe<ConversationEntry> = { classify, text: entryText };
+/** How the filters see a parsed conversation entry. */
+export function conversationClass(entry: ConversationEntry): EntryClass {
+	if (entry.type !== "message") return typeClass(entry.type);
+	const message = field(entry, "message");
+	const toolsOnly =
+		!hasText(field(message, "content")) &&
+		field(message, "stopReason") !== "aborted" &&
+		typeof field(message, "errorMessage") !== "string";
+	return messageClass(field(message, "role"), toolsOnly);
+}
 
 /** The text of a user message entry, or null when `entry` is not one. */
 export function userMessageText(entry: ConversationEntry): string | null {

@@ -1,8 +1,15 @@
 import type { Terminal } from "@mariozechner/pi-tui";
-import type { SessionEntry, SessionTree } from "../tree/index.js";
-import { conversationEntries, userMessageText } from "./conversation-entries.js";
+import type { RawLine, SessionEntry, SessionTree } from "../tree/index.js";
+import {
+	conversationClass,
+	conversationText,
+	messageClass,
+	typeClass,
+	userMessageText,
+} from "./conversation-entries.js";
+import { peekLine } from "./line-peek.js";
 import { runNavigator } from "./navigator.js";
-import type { FilterMode, NavigatorSource } from "./navigator-model.js";
+import type { EntryClass, FilterMode, NavigatorSource } from "./navigator-model.js";
 
 /**
  * Moves the leaf to `targetId` (null: an empty conversation) writing a `branch_summary` of what the
@@ -32,16 +39,31 @@ export type ConversationNavigation =
 			messageText: string | undefined;
 	  };
 
-/** The conversation tree as the navigator reads it. */
+/**
+ * The conversation tree as the navigator reads it. The structure comes from the tree's index and
+ * the filters' classes from each line's type and, for a message, a peek at its role: no entry is
+ * parsed until it is on screen.
+ */
 export function conversationSource(session: SessionTree): NavigatorSource<SessionEntry> {
 	const tree = session.tree;
+	const get = (id: string) => tree.get(id);
+	const classify = (id: string, type: string, raw: RawLine | null): EntryClass => {
+		if (raw === null)
+			return type === "message" ? conversationClass(tree.get(id) as SessionEntry) : typeClass(type);
+		if (type !== "message") return typeClass(type);
+		const peek = peekLine(raw.buffer, raw.start, raw.end);
+		if (peek === null) return conversationClass(tree.get(id) as SessionEntry);
+		return peek.type === "message" ? messageClass(peek.role, peek.toolsOnly) : typeClass(peek.type);
+	};
 	return {
 		get leafId() {
 			return session.activeLeaf;
 		},
-		get: (id) => tree.get(id),
-		roots: () => tree.children(null),
-		children: (id) => tree.children(id),
+		get,
+		forEach: (visit) => {
+			tree.walk((id, parentId, type, raw) => visit(id, parentId, classify(id, type, raw)));
+		},
+		text: (entry) => conversationText(entry, get),
 		label: (id) => tree.label(id),
 		labelTimestamp: (id) => tree.labelTimestamp(id),
 	};
@@ -75,7 +97,6 @@ export async function navigateConversation(
 ): Promise<ConversationNavigation> {
 	const outcome = await runNavigator<SessionEntry>({
 		source: conversationSource(session),
-		describe: conversationEntries,
 		title: options.title,
 		...(options.filter === undefined ? {} : { filter: options.filter }),
 		...(options.terminal === undefined ? {} : { terminal: options.terminal }),

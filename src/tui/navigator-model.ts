@@ -2,11 +2,12 @@
  * The navigator's view model: a tree of entries flattened into display rows, with the filters,
  * search, folding and cursor the navigator's keys act on. It knows nothing about the terminal —
  * the view asks it for the rows of one screen — and nothing about how a kind of session stores its
- * entries: it reads them through `NavigatorSource` and describes them through `describe`.
+ * entries: it reads them through `NavigatorSource`.
  *
- * The whole tree is flattened once (O(n)); a filter, a search or a fold recomputes the visible rows
- * in one more O(n) pass; a move and the rows of one screen cost O(screen height × depth of the
- * drawing), never O(n), so moving stays fast in a 100k-entry session.
+ * The whole tree is flattened once (O(n)) from ids alone; a filter, a search or a fold recomputes
+ * the visible rows in one more O(n) pass over cheap classes; a move and the rows of one screen cost
+ * O(screen height × depth of the drawing), never O(n), and only the entries on screen are read in
+ * full, so opening and moving stay fast in a 100k-entry session.
  */
 
 /** The least the navigator needs of an entry. */
@@ -15,15 +16,22 @@ export interface NavigatorEntry {
 	readonly parentId: string | null;
 }
 
-/** What the navigator needs of a tree; the conversation tree and a sandbox session's history both provide it. */
+/**
+ * What the navigator needs of a tree; the conversation tree and a sandbox session's history both
+ * provide it. The structure and the classes are read for every entry, so they must be cheap; an
+ * entry itself (`get`, `text`) is asked for only on screen, and for a search.
+ */
 export interface NavigatorSource<E extends NavigatorEntry> {
 	/** The entry the session stands on, or null for an empty conversation. */
 	readonly leafId: string | null;
 	get(id: string): E | undefined;
-	/** Entries without a parent, in the order they were written. */
-	roots(): readonly E[];
-	/** Children of `id`, in the order they were written. */
-	children(id: string): readonly E[];
+	/**
+	 * Calls `visit` once for every entry, with its parent's id (null for a root) and how the filters
+	 * see it: each entry after its parent, siblings in the order they were written.
+	 */
+	forEach(visit: (id: string, parentId: string | null, entryClass: EntryClass) => void): void;
+	/** The entry in one line; the view truncates it to the screen. */
+	text(entry: E): string;
 	/** The entry's label, or undefined when it has none. */
 	label(id: string): string | undefined;
 	/** ISO time the entry's current label was set, or undefined. */
@@ -41,16 +49,6 @@ export interface EntryClass {
 	kind: EntryKind;
 	/** Hidden in every filter but `all` (an assistant message with only tool calls, for example). */
 	quiet: boolean;
-}
-
-/**
- * How a kind of session's entries are shown. `classify` runs on every entry when a filter is
- * applied, so it must be cheap; `text` runs only for the rows on screen (and for a search).
- */
-export interface Describe<E extends NavigatorEntry> {
-	classify(entry: E): EntryClass;
-	/** One line of text; the view truncates it to the screen. */
-	text(entry: E, source: NavigatorSource<E>): string;
 }
 
 /** One entry as the navigator shows it. */
@@ -93,6 +91,9 @@ const CONNECTOR = 1;
 const LAST = 2;
 
 const KINDS: readonly EntryKind[] = ["user", "assistant", "tool", "setting", "other"];
+const USER = KINDS.indexOf("user");
+const TOOL = KINDS.indexOf("tool");
+const SETTING = KINDS.indexOf("setting");
 const QUIET = 0x80;
 
 /** How far text is searched into an entry; long tool output is not worth holding twice. */
@@ -100,17 +101,19 @@ const SEARCH_TEXT_CHARS = 1000;
 
 export class NavigatorModel<E extends NavigatorEntry> {
 	private readonly source: NavigatorSource<E>;
-	private readonly describeEntry: Describe<E>;
-	/** Every entry in drawing order: depth-first, the branch holding the leaf first. */
-	private readonly nodes: E[] = [];
+	/** The id of every entry, in the order the source lists them (each after its parent). */
+	private readonly nodes: string[] = [];
 	/** Index in `nodes` of each entry's parent, -1 for a root. */
 	private readonly parents: Int32Array;
+	/** Indexes into `nodes` in drawing order: depth-first, the branch holding the leaf first. */
+	private readonly order: Int32Array;
 	private readonly indexById = new Map<string, number>();
-	/** Each entry's `EntryClass` packed in a byte (kind index, plus `QUIET`); 0 until classified. */
+	/** Each entry's `EntryClass` packed in a byte: its index in `KINDS`, plus `QUIET`. */
 	private readonly classes: Uint8Array;
 	private readonly texts: (string | undefined)[];
 	private readonly searchTexts: (string | undefined)[];
-	private activePath = new Set<number>();
+	/** 1 for the entries from the root to the leaf. */
+	private activePath = new Uint8Array(0);
 	private leafIndex = -1;
 
 	private filterMode: FilterMode;
@@ -140,40 +143,31 @@ export class NavigatorModel<E extends NavigatorEntry> {
 	 */
 	private anchor: string | null = null;
 
-	constructor(source: NavigatorSource<E>, describe: Describe<E>, options: NavigatorModelOptions = {}) {
+	constructor(source: NavigatorSource<E>, options: NavigatorModelOptions = {}) {
 		this.source = source;
-		this.describeEntry = describe;
 		this.filterMode = options.filter ?? "default";
 		const parents: number[] = [];
-		const leafAncestors = new Set<string>();
-		for (let id = source.leafId; id !== null; ) {
-			if (leafAncestors.has(id)) break;
-			leafAncestors.add(id);
-			id = source.get(id)?.parentId ?? null;
-		}
-		const holdingLeafFirst = (entries: readonly E[], parentOnPath: boolean) => {
-			// Only a parent on the leaf's path has a child on it.
-			if (!parentOnPath || entries.length < 2) return entries;
-			const first = entries.findIndex((entry) => leafAncestors.has(entry.id));
-			if (first <= 0) return entries;
-			return [entries[first] as E, ...entries.slice(0, first), ...entries.slice(first + 1)];
-		};
-		// Iterative depth-first walk: a 100k-entry chain would overflow a recursive one.
-		const stack: [E, number][] = holdingLeafFirst(source.roots(), true)
-			.map((entry): [E, number] => [entry, -1])
-			.reverse();
-		while (stack.length > 0) {
-			const [entry, parent] = stack.pop() as [E, number];
-			if (this.indexById.has(entry.id)) continue;
+		const classes: number[] = [];
+		let previous = -1;
+		source.forEach((id, parentId, { kind, quiet }) => {
 			const index = this.nodes.length;
-			this.nodes.push(entry);
+			this.indexById.set(id, index);
+			this.nodes.push(id);
+			// Most entries follow their parent: one comparison saves a lookup.
+			const parent =
+				parentId === null
+					? -1
+					: previous >= 0 && this.nodes[previous] === parentId
+						? previous
+						: (this.indexById.get(parentId) ?? -1);
 			parents.push(parent);
-			this.indexById.set(entry.id, index);
-			const children = holdingLeafFirst(source.children(entry.id), leafAncestors.has(entry.id));
-			for (let child = children.length - 1; child >= 0; child--) stack.push([children[child] as E, index]);
-		}
+			classes.push(KINDS.indexOf(kind) | (quiet ? QUIET : 0));
+			previous = index;
+		});
 		this.parents = Int32Array.from(parents);
-		this.classes = new Uint8Array(this.nodes.length);
+		this.classes = Uint8Array.from(classes);
+		const leafIndex = source.leafId === null ? -1 : (this.indexById.get(source.leafId) ?? -1);
+		this.order = drawingOrder(this.parents, leafIndex);
 		this.texts = new Array(this.nodes.length);
 		this.searchTexts = new Array(this.nodes.length);
 		this.updateLeaf();
@@ -212,7 +206,7 @@ export class NavigatorModel<E extends NavigatorEntry> {
 	/** The entry under the cursor, or undefined when no row is shown. */
 	selected(): E | undefined {
 		const index = this.rows[this.cursor];
-		return index === undefined ? undefined : this.nodes[index];
+		return index === undefined ? undefined : this.source.get(this.nodes[index] as string);
 	}
 
 	/**
@@ -224,15 +218,15 @@ export class NavigatorModel<E extends NavigatorEntry> {
 		const end = Math.min(this.rows.length, start + count);
 		for (let row = Math.max(0, start); row < end; row++) {
 			const index = this.rows[row] as number;
-			const entry = this.nodes[index] as E;
+			const id = this.nodes[index] as string;
 			result.push({
-				entry,
+				entry: this.source.get(id) as E,
 				prefix: this.prefixOf(index, maxLevels),
 				description: this.describe(index),
-				label: this.source.label(entry.id),
-				labelTimestamp: this.showTimestamps ? this.source.labelTimestamp(entry.id) : undefined,
+				label: this.source.label(id),
+				labelTimestamp: this.showTimestamps ? this.source.labelTimestamp(id) : undefined,
 				selected: row === this.cursor,
-				onActivePath: this.activePath.has(index),
+				onActivePath: this.activePath[index] === 1,
 				leaf: index === this.leafIndex,
 				folded: this.folded.has(index),
 			});
@@ -334,30 +328,26 @@ export class NavigatorModel<E extends NavigatorEntry> {
 
 	private moveTo(row: number): void {
 		this.cursor = row;
-		this.anchor = this.selected()?.id ?? this.anchor;
+		const index = this.rows[row];
+		if (index !== undefined) this.anchor = this.nodes[index] as string;
 	}
 
 	private updateLeaf(): void {
-		this.activePath = new Set();
+		this.activePath = new Uint8Array(this.nodes.length);
 		this.leafIndex = this.source.leafId === null ? -1 : (this.indexById.get(this.source.leafId) ?? -1);
 		for (let index = this.leafIndex; index >= 0; index = this.parents[index] as number)
-			this.activePath.add(index);
+			this.activePath[index] = 1;
 	}
 
 	private classOf(index: number): EntryClass {
-		let code = this.classes[index] as number;
-		if (code === 0) {
-			const { kind, quiet } = this.describeEntry.classify(this.nodes[index] as E);
-			code = (KINDS.indexOf(kind) + 1) | (quiet ? QUIET : 0);
-			this.classes[index] = code;
-		}
-		return { kind: KINDS[(code & ~QUIET) - 1] as EntryKind, quiet: (code & QUIET) !== 0 };
+		const code = this.classes[index] as number;
+		return { kind: KINDS[code & ~QUIET] as EntryKind, quiet: (code & QUIET) !== 0 };
 	}
 
 	private textOf(index: number): string {
 		let text = this.texts[index];
 		if (text === undefined) {
-			text = this.describeEntry.text(this.nodes[index] as E, this.source);
+			text = this.source.text(this.source.get(this.nodes[index] as string) as E);
 			this.texts[index] = text;
 		}
 		return text;
@@ -370,7 +360,7 @@ export class NavigatorModel<E extends NavigatorEntry> {
 	private searchText(index: number): string {
 		let text = this.searchTexts[index];
 		if (text === undefined) {
-			const label = this.source.label((this.nodes[index] as E).id);
+			const label = this.source.label(this.nodes[index] as string);
 			const description = this.describe(index);
 			text =
 				`${label ?? ""} ${description.kind} ${description.text.slice(0, SEARCH_TEXT_CHARS)}`.toLowerCase();
@@ -380,23 +370,23 @@ export class NavigatorModel<E extends NavigatorEntry> {
 	}
 
 	private passes(index: number, words: readonly string[]): boolean {
-		const description = this.classOf(index);
-		const { kind } = description;
+		const code = this.classes[index] as number;
+		const kind = code & ~QUIET;
 		// The leaf always shows in the filters that show messages, so the user sees where they stand.
-		const quiet = description.quiet && index !== this.leafIndex;
+		const quiet = (code & QUIET) !== 0 && index !== this.leafIndex;
 		let shown: boolean;
 		switch (this.filterMode) {
 			case "default":
-				shown = !quiet && kind !== "setting";
+				shown = !quiet && kind !== SETTING;
 				break;
 			case "no-tools":
-				shown = !quiet && kind !== "setting" && kind !== "tool";
+				shown = !quiet && kind !== SETTING && kind !== TOOL;
 				break;
 			case "user-only":
-				shown = kind === "user";
+				shown = kind === USER;
 				break;
 			case "labeled-only":
-				shown = this.source.label((this.nodes[index] as E).id) !== undefined;
+				shown = this.source.label(this.nodes[index] as string) !== undefined;
 				break;
 			case "all":
 				shown = true;
@@ -429,7 +419,7 @@ export class NavigatorModel<E extends NavigatorEntry> {
 		const rows: number[] = [];
 		let rootCount = 0;
 		let lastRoot = -1;
-		for (let index = 0; index < count; index++) {
+		for (const index of this.order) {
 			const parent = this.parents[index] as number;
 			// Depth-first order puts every parent before its children, so one pass finds each
 			// entry's nearest shown ancestor.
@@ -577,4 +567,55 @@ export class NavigatorModel<E extends NavigatorEntry> {
 		}
 		return this.rows.length - 1;
 	}
+}
+
+/**
+ * Entries in drawing order: depth-first, children in the order they were written except that the
+ * one holding the leaf comes first. `parents` lists each entry after its parent. Iterative, as a
+ * 100k-entry chain would overflow a recursive walk.
+ */
+function drawingOrder(parents: Int32Array, leaf: number): Int32Array {
+	const count = parents.length;
+	const firstChild = new Int32Array(count).fill(-1);
+	const lastChild = new Int32Array(count).fill(-1);
+	const nextSibling = new Int32Array(count).fill(-1);
+	let firstRoot = -1;
+	let lastRoot = -1;
+	for (let index = 0; index < count; index++) {
+		const parent = parents[index] as number;
+		const last = parent < 0 ? lastRoot : (lastChild[parent] as number);
+		if (last >= 0) nextSibling[last] = index;
+		else if (parent < 0) firstRoot = index;
+		else firstChild[parent] = index;
+		if (parent < 0) lastRoot = index;
+		else lastChild[parent] = index;
+	}
+	// The child of each entry on the leaf's path that leads to the leaf.
+	const towardLeaf = new Int32Array(count).fill(-1);
+	let rootTowardLeaf = -1;
+	for (let index = leaf; index >= 0; index = parents[index] as number) {
+		const parent = parents[index] as number;
+		if (parent < 0) rootTowardLeaf = index;
+		else towardLeaf[parent] = index;
+	}
+	const order = new Int32Array(count);
+	// Every entry is pushed once, so the stack never holds more than `count`.
+	const stack = new Int32Array(count);
+	let top = 0;
+	// Pushed last, so it comes out first; the others come out in written order.
+	const push = (firstOfSiblings: number, leading: number) => {
+		const from = top;
+		for (let child = firstOfSiblings; child >= 0; child = nextSibling[child] as number)
+			if (child !== leading) stack[top++] = child;
+		stack.subarray(from, top).reverse();
+		if (leading >= 0) stack[top++] = leading;
+	};
+	push(firstRoot, rootTowardLeaf);
+	let next = 0;
+	while (top > 0) {
+		const index = stack[--top] as number;
+		order[next++] = index;
+		push(firstChild[index] as number, towardLeaf[index] as number);
+	}
+	return order;
 }

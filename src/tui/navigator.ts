@@ -1,6 +1,5 @@
 import type { Terminal } from "@mariozechner/pi-tui";
 import {
-	type Describe,
 	type FilterMode,
 	type NavigatorEntry,
 	NavigatorModel,
@@ -11,7 +10,6 @@ import { fullScreen } from "./screen.js";
 
 export interface NavigatorOptions<E extends NavigatorEntry> {
 	source: NavigatorSource<E>;
-	describe: Describe<E>;
 	/** The first line of the screen: what is being navigated. */
 	title: string;
 	/** The filter to start with (default `default`). */
@@ -31,7 +29,7 @@ export interface NavigatorOptions<E extends NavigatorEntry> {
 export function runNavigator<E extends NavigatorEntry>(
 	options: NavigatorOptions<E>,
 ): Promise<NavigatorOutcome<E>> {
-	const model = new NavigatorModel(options.source, options.describe, {
+	const model = new NavigatorModel(options.source, {
 		...(options.filter === undefined ? {} : { filter: options.filter }),
 	});
 	// Writing a label appends an entry and may move the source's leaf onto it; the entry the user

@@ -1,7 +1,7 @@
 import type { Terminal } from "@mariozechner/pi-tui";
 import type { SandboxSession } from "../sandbox/index.js";
 import { runNavigator } from "./navigator.js";
-import type { Describe, FilterMode, NavigatorEntry, NavigatorSource } from "./navigator-model.js";
+import type { EntryClass, FilterMode, NavigatorEntry, NavigatorSource } from "./navigator-model.js";
 
 /** A sandbox session's history entry as the navigator reads it. */
 interface HistoryRow extends NavigatorEntry {
@@ -22,13 +22,14 @@ function shortImage(image: string | null): string {
  * Sandbox history as the filters see it: runs are what the user did (user-only shows them), the
  * rest is other; runs recorded off the branch (disposable, timed out, cancelled) show only in `all`.
  */
-const historyEntries: Describe<HistoryRow> = {
-	classify: (entry) => ({ kind: entry.kind === "run" ? "user" : "other", quiet: entry.detached }),
-	text: (entry) => {
-		const image = shortImage(entry.image);
-		return `@${entry.historyId} ${entry.kind}: ${entry.title}${entry.detached ? " (off)" : ""}${image ? `  ${image}` : ""}`;
-	},
-};
+function historyClass(entry: HistoryRow): EntryClass {
+	return { kind: entry.kind === "run" ? "user" : "other", quiet: entry.detached };
+}
+
+function historyText(entry: HistoryRow): string {
+	const image = shortImage(entry.image);
+	return `@${entry.historyId} ${entry.kind}: ${entry.title}${entry.detached ? " (off)" : ""}${image ? `  ${image}` : ""}`;
+}
 
 export interface SandboxNavigatorOptions {
 	filter?: FilterMode;
@@ -61,18 +62,15 @@ export async function navigateSandbox(
 		detached: entry.detached,
 	}));
 	const byId = new Map(rows.map((row) => [row.id, row]));
-	const children = new Map<string | null, HistoryRow[]>();
-	for (const row of rows) {
-		const siblings = children.get(row.parentId);
-		if (siblings) siblings.push(row);
-		else children.set(row.parentId, [row]);
-	}
 	const branches = new Map<string, string[]>(Object.entries(log.branches).map(([id, names]) => [id, names]));
 	const source: NavigatorSource<HistoryRow> = {
 		leafId: String(log.headId),
 		get: (id) => byId.get(id),
-		roots: () => children.get(null) ?? [],
-		children: (id) => children.get(id) ?? [],
+		// Oldest first: every entry after its parent.
+		forEach: (visit) => {
+			for (const row of rows) visit(row.id, row.parentId, historyClass(row));
+		},
+		text: historyText,
 		label: (id) => {
 			const names = branches.get(id);
 			if (names === undefined || names.length === 0) return undefined;
@@ -82,7 +80,6 @@ export async function navigateSandbox(
 	};
 	const outcome = await runNavigator<HistoryRow>({
 		source,
-		describe: historyEntries,
 		title: `Sandbox session ${session.key} (branch ${log.activeBranch})`,
 		...(options.filter === undefined ? {} : { filter: options.filter }),
 		...(options.terminal === undefined ? {} : { terminal: options.terminal }),

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { type ConversationEntry, conversationEntries } from "../../src/tui/conversation-entries.js";
+import {
+	type ConversationEntry,
+	conversationClass,
+	conversationText,
+} from "../../src/tui/conversation-entries.js";
 import { NavigatorModel, type NavigatorSource } from "../../src/tui/navigator-model.js";
 
 interface Entry extends ConversationEntry {
@@ -13,11 +17,14 @@ function sourceOf(
 	labels: Record<string, string> = {},
 ): NavigatorSource<Entry> {
 	const byId = new Map(entries.map((entry) => [entry.id, entry]));
+	const get = (id: string) => byId.get(id);
 	return {
 		leafId,
-		get: (id) => byId.get(id),
-		roots: () => entries.filter((entry) => entry.parentId === null),
-		children: (id) => entries.filter((entry) => entry.parentId === id),
+		get,
+		forEach: (visit) => {
+			for (const entry of entries) visit(entry.id, entry.parentId, conversationClass(entry));
+		},
+		text: (entry) => conversationText(entry, get),
 		label: (id) => labels[id],
 		labelTimestamp: (id) => (labels[id] ? "2026-01-02T03:04:05.000Z" : undefined),
 	};
@@ -79,9 +86,9 @@ function draw(model: NavigatorModel<Entry>): string[] {
 
 function modelOf(
 	leafId: string | null,
-	options: ConstructorParameters<typeof NavigatorModel<Entry>>[2] = {},
+	options: ConstructorParameters<typeof NavigatorModel<Entry>>[1] = {},
 ) {
-	return new NavigatorModel(sourceOf(conversation, leafId, { u3: "plan-b" }), conversationEntries, options);
+	return new NavigatorModel(sourceOf(conversation, leafId, { u3: "plan-b" }), options);
 }
 
 describe("NavigatorModel", () => {
@@ -111,13 +118,13 @@ describe("NavigatorModel", () => {
 
 	it("does not indent a chain of single children", () => {
 		const chain = [user("c1", null, "one"), assistant("c2", "c1", "two"), user("c3", "c2", "three")];
-		const model = new NavigatorModel(sourceOf(chain, "c3"), conversationEntries);
+		const model = new NavigatorModel(sourceOf(chain, "c3"));
 		expect(draw(model)).toEqual(["  • user: one", "  • assistant: two", "› ◉ user: three"]);
 	});
 
 	it("draws several roots as branches of one virtual root", () => {
 		const forest = [user("r1", null, "first"), user("r2", null, "second"), assistant("r3", "r2", "reply")];
-		const model = new NavigatorModel(sourceOf(forest, "r3"), conversationEntries);
+		const model = new NavigatorModel(sourceOf(forest, "r3"));
 		expect(draw(model)).toEqual(["  • user: second", "›    ◉ assistant: reply", "  user: first"]);
 	});
 
@@ -238,7 +245,7 @@ describe("NavigatorModel", () => {
 
 	it("sees a label as soon as the source has it", () => {
 		const labels: Record<string, string> = {};
-		const model = new NavigatorModel(sourceOf(conversation, "a4", labels), conversationEntries, {
+		const model = new NavigatorModel(sourceOf(conversation, "a4", labels), {
 			filter: "labeled-only",
 		});
 		expect(model.rowCount).toBe(0);
@@ -250,7 +257,7 @@ describe("NavigatorModel", () => {
 	it("keeps a window of rows around the cursor", () => {
 		const chain: Entry[] = [user("e0", null, "0")];
 		for (let index = 1; index < 100; index++) chain.push(user(`e${index}`, `e${index - 1}`, String(index)));
-		const model = new NavigatorModel(sourceOf(chain, "e99"), conversationEntries);
+		const model = new NavigatorModel(sourceOf(chain, "e99"));
 		expect(model.windowStart(10)).toBe(90);
 		model.select("e50");
 		expect(model.windowStart(10)).toBe(45);
@@ -262,19 +269,7 @@ describe("NavigatorModel", () => {
 		const chain: Entry[] = [user("e0", null, "0")];
 		for (let index = 1; index < 50_000; index++)
 			chain.push(user(`e${index}`, `e${index - 1}`, String(index)));
-		const byParent = new Map(chain.map((entry) => [entry.parentId, entry]));
-		const model = new NavigatorModel(
-			{
-				...sourceOf([], null),
-				get: (id) => chain[Number(id.slice(1))],
-				roots: () => [chain[0] as Entry],
-				children: (id) => {
-					const child = byParent.get(id);
-					return child ? [child] : [];
-				},
-			},
-			conversationEntries,
-		);
+		const model = new NavigatorModel(sourceOf(chain, null));
 		expect(model.rowCount).toBe(50_000);
 		expect(model.selected()?.id).toBe("e49999");
 	});

@@ -27,12 +27,20 @@ import { type ContainerRole, containerLabels, managedLabel } from "./labels.js";
 import { commandOf, execute } from "./process.js";
 import { DockerSandbox } from "./sandbox.js";
 
-/** One progress message of an image pull, as the engine reports it. */
+/** One progress message of an image pull, as the engine reports it, and a last one when it ends. */
 export interface PullProgress {
+	/** The reference being pulled. */
+	ref: string;
 	status: string;
 	/** The layer the message is about, when it is about one. */
 	id?: string;
+	/** The engine's own rendering of the layer's progress bar, when it draws one. */
 	progress?: string;
+	/** Bytes of the layer `id` transferred so far and in all, when the engine counts them. */
+	current?: number;
+	total?: number;
+	/** Set on the last message of a pull only: its status is then `pulled` or `failed`. */
+	done?: true;
 }
 
 export interface DockerEngineOptions extends ConnectOptions {
@@ -140,24 +148,27 @@ export class DockerEngine implements Engine {
 	}
 
 	async #pull(ref: string): Promise<void> {
+		const report = this.#options.onPullProgress;
 		try {
 			const stream = (await this.#docker.pull(ref)) as Readable;
 			await new Promise<void>((resolve, reject) => {
 				this.#docker.modem.followProgress(
 					stream,
 					(error: Error | null) => (error ? reject(error) : resolve()),
-					(event: PullProgress & { error?: string }) => {
+					(event: PullEvent) => {
 						if (event.error) reject(new Error(event.error));
-						else this.#options.onPullProgress?.(event);
+						else report?.(pullProgress(ref, event));
 					},
 				);
 			});
 		} catch (error) {
+			report?.({ ref, status: "failed", done: true });
 			throw new GroveError("NOT_FOUND", `cannot find or pull the image ${ref}: ${describe(error)}`, {
 				hint: "check the image name, the registry's reachability and your login (docker login / podman login)",
 				cause: error,
 			});
 		}
+		report?.({ ref, status: "pulled", done: true });
 	}
 
 	async #inspectImage(ref: string): Promise<Docker.ImageInspectInfo | null> {
@@ -636,6 +647,25 @@ export class DockerEngine implements Engine {
 	#checkOpen(): void {
 		if (this.#closed) throw new GroveError("READ_ONLY", "the docker engine has been closed");
 	}
+}
+
+/** One message of an engine's pull stream. */
+interface PullEvent {
+	status?: string;
+	id?: string;
+	progress?: string;
+	progressDetail?: { current?: number; total?: number };
+	error?: string;
+}
+
+function pullProgress(ref: string, event: PullEvent): PullProgress {
+	const progress: PullProgress = { ref, status: event.status ?? "" };
+	if (event.id) progress.id = event.id;
+	if (event.progress) progress.progress = event.progress;
+	const { current, total } = event.progressDetail ?? {};
+	if (typeof current === "number") progress.current = current;
+	if (typeof total === "number" && total > 0) progress.total = total;
+	return progress;
 }
 
 /** The last image id a progress stream of an import names. */
