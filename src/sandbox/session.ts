@@ -6,6 +6,7 @@ import { type EntryKind, type HistoryEntry, SandboxStore, storePath } from "../s
 import { groveHome, shellJoin } from "../util/index.js";
 import { SessionHistory } from "./history.js";
 import { copyOut } from "./image-files.js";
+import { resultData, runOutcome, runStatus, type SessionRunResult } from "./outcome.js";
 import type { SandboxState } from "./state.js";
 
 /** Opens the engine of a kind (`undefined`: the default engine of this machine). */
@@ -69,25 +70,10 @@ export interface SessionRunOptions {
 	signal?: AbortSignal;
 }
 
-export interface SessionRunResult {
-	exitCode: number;
-	stdout: string;
-	stderr: string;
-	durationMs: number;
-	timedOut: boolean;
-	truncated: boolean;
-	/** `cancelled` only from a persistent shell; `run` rejects with ABORTED instead. */
-	status: "ok" | "failed" | "timeout" | "cancelled";
-	/** The entry that records the run. */
-	entry: HistoryEntry;
-	/** Whether the active branch moved onto the new entry. */
-	advanced: boolean;
-}
-
 /** The PATH a run gets unless the session sets its own. */
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** The sandbox sessions of one profile, in `$GROVE_HOME/sessions-{profile}.db`. */
+/** The sandbox sessions of one profile, in `sessions-{profile}.db` in grove's home (`groveHome()`). */
 export class SandboxSessions {
 	readonly profile: string;
 	readonly store: SandboxStore;
@@ -298,31 +284,14 @@ export class SandboxSession {
 				}
 				throw error;
 			}
-			const status = result.timedOut ? "timeout" : result.exitCode === 0 ? "ok" : "failed";
+			const status = runStatus(result);
 			const entry = this.history.recordRun({
 				...base,
 				image: result.image,
 				status,
-				data: {
-					cwd,
-					exitCode: result.exitCode,
-					timedOut: result.timedOut,
-					truncated: result.truncated,
-					durationMs: result.durationMs,
-					...(options.env === undefined ? {} : { env: options.env }),
-				},
+				data: { cwd, ...resultData(result), ...(options.env === undefined ? {} : { env: options.env }) },
 			});
-			return {
-				exitCode: result.exitCode,
-				stdout: result.stdout,
-				stderr: result.stderr,
-				durationMs: result.durationMs,
-				timedOut: result.timedOut,
-				truncated: result.truncated,
-				status,
-				entry,
-				advanced: !entry.detached,
-			};
+			return runOutcome(result, status, entry);
 		}, options.signal);
 	}
 

@@ -7,7 +7,7 @@ import { shellJoin } from "../../src/util/index.js";
 import { hasCommand } from "./requires.js";
 
 const run = promisify(execFile);
-const main = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+const main = new URL("../../dist/bin/grove.cjs", import.meta.url).pathname;
 
 /** Null when tmux is on PATH, else what is missing (for `describeIf`). */
 export const tmuxMissing = hasCommand("tmux") ? null : "tmux is not installed";
