@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const main = join(here, "..", "dist", "cli", "main.js");
+const main = join(here, "..", "dist", "bin", "grove.cjs");
 const { SandboxSessions, openEngine } = await import(
 	pathToFileURL(join(here, "..", "dist", "index.js")).href
 );

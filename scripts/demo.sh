@@ -15,7 +15,7 @@ export GROVE_HOME
 trap 'rm -rf "$GROVE_HOME"' EXIT
 export GROVE_SESSION=demo
 
-grove() { node dist/cli/main.js "$@"; }
+grove() { node dist/bin/grove.cjs "$@"; }
 step() { printf '\n\033[1m$ grove %s\033[0m\n' "$*"; grove "$@"; }
 
 step use host

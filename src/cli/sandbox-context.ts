@@ -1,6 +1,7 @@
 import { type Command, Option } from "commander";
 import type { SandboxSession, SandboxSessions, SessionKey } from "../sandbox/index.js";
 import { formatOption, type OutputFormat } from "./output.js";
+import { pullProgressOn } from "./pull-progress.js";
 
 /** The options every sandbox session command takes. */
 export interface SessionOptions {
@@ -49,7 +50,11 @@ export async function withSession<T>(
 	const { SandboxSessions, resolveSessionKey } = await import("../sandbox/index.js");
 	const key = resolveSessionKey({ session: keyOverride ?? options.session, profile: options.profile });
 	if (keyOverride !== undefined) key.source = "option";
-	const sessions = SandboxSessions.open({ profile: key.profile });
+	const onPullProgress = pullProgressOn(process.stderr);
+	const sessions = SandboxSessions.open({
+		profile: key.profile,
+		...(onPullProgress === undefined ? {} : { docker: { onPullProgress } }),
+	});
 	try {
 		return await body({ sessions, session: sessions.session(key.key), key });
 	} finally {

@@ -10,7 +10,7 @@ export interface OpenEngineOptions {
 	 * where an engine answers.
 	 */
 	kind?: Engine["kind"];
-	/** grove's state directory; default `groveHome()` (`$GROVE_HOME`, else `~/.config/grove`). */
+	/** grove's state directory; default `groveHome()`: `$GROVE_HOME`, else `$XDG_CONFIG_HOME/grove`, else `~/.config/grove`. */
 	home?: string;
 	/** Local engine: layers an image may stack before it is flattened into one. Default 64. */
 	maxDepth?: number;

@@ -9,6 +9,7 @@ import type {
 	StoredFile,
 } from "../store/index.js";
 import { withSessionLock } from "./lock.js";
+import type { RunStatus } from "./outcome.js";
 import { checkBranchName, parseRef, parseRollbackTarget } from "./refs.js";
 import { deriveState, type SandboxState } from "./state.js";
 
@@ -32,7 +33,7 @@ export interface RunRecord {
 	title: string;
 	/** The image the command produced (the input image for a disposable run). */
 	image: string;
-	status: "ok" | "failed" | "timeout" | "cancelled";
+	status: RunStatus;
 	/** Advance the branch only when the command exited 0. */
 	onlyOk: boolean;
 	disposable: boolean;

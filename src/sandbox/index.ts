@@ -6,6 +6,7 @@ export {
 	resolveSessionKey,
 	type SessionKey,
 } from "./keys.js";
+export type { SessionRunResult } from "./outcome.js";
 export { PersistentShell } from "./persistent.js";
 export {
 	type EngineOpener,
@@ -15,6 +16,5 @@ export {
 	type SandboxSessionsOptions,
 	type SessionLog,
 	type SessionRunOptions,
-	type SessionRunResult,
 } from "./session.js";
 export type { PendingFile, SandboxState } from "./state.js";

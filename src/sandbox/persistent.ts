@@ -2,7 +2,8 @@ import type { Engine, Sandbox } from "../engines/index.js";
 import type { ShellSession } from "../shell/index.js";
 import type { HistoryEntry } from "../store/index.js";
 import { shellQuote } from "../util/index.js";
-import type { SandboxSession, SessionRunResult } from "./session.js";
+import { resultData, runOutcome, runStatus, type SessionRunResult } from "./outcome.js";
+import type { SandboxSession } from "./session.js";
 
 /**
  * One live sandbox with a shell session over a sandbox session's HEAD: each command runs in the
@@ -55,13 +56,7 @@ export class PersistentShell {
 				options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
 			);
 			const image = await (this.#sandbox as Sandbox).snapshot();
-			const status = this.#interrupted
-				? "cancelled"
-				: result.timedOut
-					? "timeout"
-					: result.exitCode === 0
-						? "ok"
-						: "failed";
+			const status = runStatus(result, this.#interrupted);
 			const entry = history.recordRun({
 				title: command,
 				image,
@@ -69,27 +64,11 @@ export class PersistentShell {
 				onlyOk: false,
 				disposable: false,
 				createdAt,
-				data: {
-					persistent: true,
-					exitCode: result.exitCode,
-					timedOut: result.timedOut,
-					truncated: result.truncated,
-					durationMs: result.durationMs,
-				},
+				data: { persistent: true, ...resultData(result) },
 			});
 			// A run left off the branch changed the live sandbox; the next command starts again from HEAD.
 			this.#headId = entry.detached ? null : entry.id;
-			return {
-				exitCode: result.exitCode,
-				stdout: result.stdout,
-				stderr: result.stderr,
-				durationMs: result.durationMs,
-				timedOut: result.timedOut,
-				truncated: result.truncated,
-				status,
-				entry,
-				advanced: !entry.detached,
-			};
+			return runOutcome(result, status, entry);
 		});
 	}
 

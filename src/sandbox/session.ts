@@ -1,11 +1,12 @@
 import { readFile as readHostFile, stat as statHostFile } from "node:fs/promises";
 import { basename, posix } from "node:path";
-import type { DiffEntry, Engine } from "../engines/index.js";
+import type { DiffEntry, DockerEngineOptions, Engine } from "../engines/index.js";
 import { GroveError, isGroveError } from "../errors.js";
 import { type EntryKind, type HistoryEntry, SandboxStore, storePath } from "../store/index.js";
 import { groveHome, shellJoin } from "../util/index.js";
 import { SessionHistory } from "./history.js";
 import { copyOut } from "./image-files.js";
+import { resultData, runOutcome, runStatus, type SessionRunResult } from "./outcome.js";
 import type { SandboxState } from "./state.js";
 
 /** Opens the engine of a kind (`undefined`: the default engine of this machine). */
@@ -18,6 +19,8 @@ export interface SandboxSessionsOptions {
 	home?: string;
 	/** How to reach an engine when a command needs one; default `openEngine` with the same home. */
 	openEngine?: EngineOpener;
+	/** Options for the Docker engine the default opener opens (its address, pull progress, limits). */
+	docker?: DockerEngineOptions;
 }
 
 /** One line of `grove session list`. */
@@ -67,25 +70,10 @@ export interface SessionRunOptions {
 	signal?: AbortSignal;
 }
 
-export interface SessionRunResult {
-	exitCode: number;
-	stdout: string;
-	stderr: string;
-	durationMs: number;
-	timedOut: boolean;
-	truncated: boolean;
-	/** `cancelled` only from a persistent shell; `run` rejects with ABORTED instead. */
-	status: "ok" | "failed" | "timeout" | "cancelled";
-	/** The entry that records the run. */
-	entry: HistoryEntry;
-	/** Whether the active branch moved onto the new entry. */
-	advanced: boolean;
-}
-
 /** The PATH a run gets unless the session sets its own. */
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** The sandbox sessions of one profile, in `$GROVE_HOME/sessions-{profile}.db`. */
+/** The sandbox sessions of one profile, in `sessions-{profile}.db` in grove's home (`groveHome()`). */
 export class SandboxSessions {
 	readonly profile: string;
 	readonly store: SandboxStore;
@@ -106,7 +94,11 @@ export class SandboxSessions {
 		// history-only commands (`grove session`, `rollback`, ...) quick to start.
 		const openDefault: EngineOpener = async (kind) => {
 			const { openEngine } = await import("../engines/index.js");
-			return openEngine({ home, ...(kind === undefined ? {} : { kind }) });
+			return openEngine({
+				home,
+				...(kind === undefined ? {} : { kind }),
+				...(options.docker === undefined ? {} : { docker: options.docker }),
+			});
 		};
 		return new SandboxSessions(profile, store, options.openEngine ?? openDefault);
 	}
@@ -292,31 +284,14 @@ export class SandboxSession {
 				}
 				throw error;
 			}
-			const status = result.timedOut ? "timeout" : result.exitCode === 0 ? "ok" : "failed";
+			const status = runStatus(result);
 			const entry = this.history.recordRun({
 				...base,
 				image: result.image,
 				status,
-				data: {
-					cwd,
-					exitCode: result.exitCode,
-					timedOut: result.timedOut,
-					truncated: result.truncated,
-					durationMs: result.durationMs,
-					...(options.env === undefined ? {} : { env: options.env }),
-				},
+				data: { cwd, ...resultData(result), ...(options.env === undefined ? {} : { env: options.env }) },
 			});
-			return {
-				exitCode: result.exitCode,
-				stdout: result.stdout,
-				stderr: result.stderr,
-				durationMs: result.durationMs,
-				timedOut: result.timedOut,
-				truncated: result.truncated,
-				status,
-				entry,
-				advanced: !entry.detached,
-			};
+			return runOutcome(result, status, entry);
 		}, options.signal);
 	}
 

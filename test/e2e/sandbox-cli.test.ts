@@ -6,7 +6,7 @@ import { runGrove } from "../support/grove.js";
 import { describeIf, isRoot } from "../support/requires.js";
 import { test as base } from "../support/temp-dir.js";
 
-const main = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+const main = new URL("../../dist/bin/grove.cjs", import.meta.url).pathname;
 
 /** `grove` in a fresh GROVE_HOME, on session `e2e`. */
 const test = base.extend<{ grove: (...args: string[]) => ReturnType<typeof runGrove> }>({

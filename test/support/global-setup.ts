@@ -16,7 +16,7 @@ function newestMtime(dir: string): number {
 
 /** Tests that run the `grove` binary need `dist/` current with `src/`; build it when it is not. */
 export default function setup(): void {
-	const built = join(root, "dist", "cli", "main.js");
+	const built = join(root, "dist", "bin", "grove.cjs");
 	if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(root, "src"))) return;
-	execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+	execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
 }

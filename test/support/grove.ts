@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 
-const main = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+const main = new URL("../../dist/bin/grove.cjs", import.meta.url).pathname;
 
 export interface GroveRun {
 	exitCode: number;

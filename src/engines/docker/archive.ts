@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { posix } from "node:path";
 import { Readable } from "node:stream";
-import tar from "tar-stream";
+import type tarStream from "tar-stream";
 import { GroveError } from "../../errors.js";
 import type { FileStat } from "../types.js";
 
@@ -34,12 +35,17 @@ export function packFiles(files: Record<string, string | Uint8Array>): Readable 
 		if (name === "/") throw new GroveError("INVALID_ARGUMENT", "cannot write a file at /");
 		return [name.slice(1), content] as const;
 	});
-	const pack = tar.pack();
+	const pack = tar().pack();
 	for (const [name, content] of entries) {
 		pack.entry({ name, mode: 0o644, uid: 0, gid: 0, mtime: new Date() }, Buffer.from(content));
 	}
 	pack.finalize();
 	return Readable.from(pack);
+}
+
+/** tar-stream, loaded on first use so that loading the engines costs nothing on the local engine. */
+function tar(): typeof tarStream {
+	return createRequire(import.meta.url)("tar-stream") as typeof tarStream;
 }
 
 type FirstEntry = { type: "file"; data: Uint8Array } | { type: Exclude<FileStat["type"], "file"> };
@@ -101,8 +107,8 @@ export async function indexExport(stream: Readable): Promise<ImageIndex> {
 	return index;
 }
 
-function entries(stream: Readable): tar.Extract {
-	const extract = tar.extract();
+function entries(stream: Readable): tarStream.Extract {
+	const extract = tar().extract();
 	stream.on("error", (error) => extract.destroy(error));
 	stream.pipe(extract as unknown as NodeJS.WritableStream);
 	return extract;
@@ -119,7 +125,7 @@ function entryPath(name: string): string {
 	return trimmed === "" || trimmed === "." ? "/" : posix.normalize(`/${trimmed}`);
 }
 
-function fileType(type: tar.Header["type"]): FileStat["type"] {
+function fileType(type: tarStream.Header["type"]): FileStat["type"] {
 	switch (type) {
 		case "file":
 		case "contiguous-file":

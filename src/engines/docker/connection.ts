@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { GroveError } from "../../errors.js";
 
 /** An engine endpoint grove may try: a unix socket, or a `tcp://`/`ssh://` address. */
@@ -37,12 +38,15 @@ export async function connectDocker(options: ConnectOptions = {}): Promise<Docke
 	const explicit = options.host ?? env.DOCKER_HOST;
 	const candidates = explicit ? [parseDockerHost(explicit, env)] : defaultCandidates(env);
 	const tried: string[] = [];
+	// dockerode pulls in ssh2 and gRPC (hundreds of modules), so it is loaded only when an engine
+	// is actually contacted, never by commands that run on the local engine.
+	const DockerClient = createRequire(import.meta.url)("dockerode") as typeof Docker;
 	for (const candidate of candidates) {
 		if (candidate.socketPath !== undefined && !existsSync(candidate.socketPath)) {
 			tried.push(`${candidate.endpoint} (no such socket)`);
 			continue;
 		}
-		const docker = new Docker(candidate.options);
+		const docker = new DockerClient(candidate.options);
 		try {
 			// dockerode's types omit ping's options, which docker-modem honours.
 			const ping = docker.ping as (this: Docker, options: { abortSignal: AbortSignal }) => Promise<unknown>;

@@ -27,12 +27,20 @@ import { type ContainerRole, containerLabels, managedLabel } from "./labels.js";
 import { commandOf, execute } from "./process.js";
 import { DockerSandbox } from "./sandbox.js";
 
-/** One progress message of an image pull, as the engine reports it. */
+/** One progress message of an image pull, as the engine reports it, and a last one when it ends. */
 export interface PullProgress {
+	/** The reference being pulled. */
+	ref: string;
 	status: string;
 	/** The layer the message is about, when it is about one. */
 	id?: string;
+	/** The engine's own rendering of the layer's progress bar, when it draws one. */
 	progress?: string;
+	/** Bytes of the layer `id` transferred so far and in all, when the engine counts them. */
+	current?: number;
+	total?: number;
+	/** Set on the last message of a pull only: its status is then `pulled` or `failed`. */
+	done?: true;
 }
 
 export interface DockerEngineOptions extends ConnectOptions {
@@ -54,6 +62,8 @@ export interface DockerEngineOptions extends ConnectOptions {
 /** Repository under which `Engine.tag` names images, so `tag:NAME` finds them again. */
 const tagRepository = "localhost/grove";
 const tagName = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Repository naming imports by content, so importing the same bytes again finds the first image. */
+const importRepository = "localhost/grove-import";
 /** Images whose trees stay cached for list/stat/readFile/diff. */
 const cachedTrees = 16;
 /** The long-lived command of an open sandbox: it only waits, until the container is removed. */
@@ -140,24 +150,27 @@ export class DockerEngine implements Engine {
 	}
 
 	async #pull(ref: string): Promise<void> {
+		const report = this.#options.onPullProgress;
 		try {
 			const stream = (await this.#docker.pull(ref)) as Readable;
 			await new Promise<void>((resolve, reject) => {
 				this.#docker.modem.followProgress(
 					stream,
 					(error: Error | null) => (error ? reject(error) : resolve()),
-					(event: PullProgress & { error?: string }) => {
+					(event: PullEvent) => {
 						if (event.error) reject(new Error(event.error));
-						else this.#options.onPullProgress?.(event);
+						else report?.(pullProgress(ref, event));
 					},
 				);
 			});
 		} catch (error) {
+			report?.({ ref, status: "failed", done: true });
 			throw new GroveError("NOT_FOUND", `cannot find or pull the image ${ref}: ${describe(error)}`, {
 				hint: "check the image name, the registry's reachability and your login (docker login / podman login)",
 				cause: error,
 			});
 		}
+		report?.({ ref, status: "pulled", done: true });
 	}
 
 	async #inspectImage(ref: string): Promise<Docker.ImageInspectInfo | null> {
@@ -263,14 +276,40 @@ export class DockerEngine implements Engine {
 	}
 
 	async #importTar(tar: Readable, origin: string): Promise<ImageId> {
+		let imported: ImageId;
 		try {
 			const progress = (await this.#docker.importImage(tar, {
 				changes: [`LABEL ${managedLabel}="true"`],
 			})) as Readable;
-			return normaliseId(await lastImageId(progress, origin));
+			imported = normaliseId(await lastImageId(progress, origin));
 		} catch (error) {
 			throw engineError(error, `cannot import ${origin}`);
 		}
+		return this.#earlierImport(imported);
+	}
+
+	/**
+	 * The image an earlier import of the same bytes made, in place of `imported`, which is removed.
+	 * An engine stamps each import with the time it was made, so the same root filesystem would
+	 * otherwise get a new id every time. The import's one layer digest (the SHA-256 of the tar)
+	 * names it as `localhost/grove-import:DIGEST`, to be found again.
+	 */
+	async #earlierImport(imported: ImageId): Promise<ImageId> {
+		const layers = (await this.#inspectImage(imported))?.RootFS.Layers ?? [];
+		const digest = layers.length === 1 ? /^sha256:([0-9a-f]{64})$/.exec(layers[0] as string)?.[1] : undefined;
+		if (digest === undefined) return imported;
+		const earlier = await this.#inspectImage(`${importRepository}:${digest}`);
+		if (earlier !== null) {
+			const id = normaliseId(earlier.Id);
+			if (id !== imported) await this.#removeImage(imported);
+			return id;
+		}
+		try {
+			await this.#docker.getImage(imported).tag({ repo: importRepository, tag: digest });
+		} catch (error) {
+			throw engineError(error, `cannot name the import ${imported}`);
+		}
+		return imported;
 	}
 
 	async #load(path: string): Promise<ImageId> {
@@ -310,8 +349,10 @@ export class DockerEngine implements Engine {
 			}
 		};
 		for (const id of options.keep) need(normaliseId(id));
+		// Names by content do not keep an import: only the user's tags and `keep` do.
+		const kept = (tag: string) => tag !== "<none>:<none>" && !tag.startsWith(`${importRepository}:`);
 		for (const image of images) {
-			if ((image.RepoTags ?? []).some((tag) => tag !== "<none>:<none>")) need(normaliseId(image.Id));
+			if ((image.RepoTags ?? []).some(kept)) need(normaliseId(image.Id));
 		}
 		// Children before parents: an engine refuses to remove an image another one is built on.
 		const doomed = images
@@ -636,6 +677,25 @@ export class DockerEngine implements Engine {
 	#checkOpen(): void {
 		if (this.#closed) throw new GroveError("READ_ONLY", "the docker engine has been closed");
 	}
+}
+
+/** One message of an engine's pull stream. */
+interface PullEvent {
+	status?: string;
+	id?: string;
+	progress?: string;
+	progressDetail?: { current?: number; total?: number };
+	error?: string;
+}
+
+function pullProgress(ref: string, event: PullEvent): PullProgress {
+	const progress: PullProgress = { ref, status: event.status ?? "" };
+	if (event.id) progress.id = event.id;
+	if (event.progress) progress.progress = event.progress;
+	const { current, total } = event.progressDetail ?? {};
+	if (typeof current === "number") progress.current = current;
+	if (typeof total === "number" && total > 0) progress.total = total;
+	return progress;
 }
 
 /** The last image id a progress stream of an import names. */
