@@ -78,18 +78,14 @@ const LINE_RESET: unknown = Reflect.get(TUI, "SEGMENT_RESET");
  */
 export class LineCache {
 	readonly #lines = new Map<string, string>();
-	readonly #limit: number;
-
-	constructor(limit = 1000) {
-		this.#limit = limit;
-	}
 
 	/** The line for `key` (everything the line shows), drawn and cut to `width` the first time. */
 	line(key: string, width: number, draw: () => string): string {
 		const cacheKey = `${width}\u0000${key}`;
 		let line = this.#lines.get(cacheKey);
 		if (line === undefined) {
-			if (this.#lines.size >= this.#limit) this.#lines.clear();
+			// Many screens' worth; starting over costs one redraw of each row.
+			if (this.#lines.size >= 1000) this.#lines.clear();
 			line = cutLine(draw(), width);
 			this.#lines.set(cacheKey, line);
 			if (typeof LINE_RESET === "string") visibleWidth(line + LINE_RESET);
