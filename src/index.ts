@@ -151,6 +151,7 @@ export {
 	type KnownEntry,
 	type LabelEntry,
 	LEAF_MARKER,
+	type LineSource,
 	MemoryStore,
 	type MessageEntry,
 	type ModelChangeEntry,

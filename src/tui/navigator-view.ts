@@ -1,14 +1,26 @@
 import {
 	type Component,
 	type Focusable,
-	Input,
+	type Input,
 	matchesKey,
 	SelectList,
 	truncateToWidth,
+	visibleWidth,
 } from "@mariozechner/pi-tui";
 import chalk from "chalk";
+import {
+	cutLine,
+	LineCache,
+	lineInput,
+	listKey,
+	listRows,
+	listScreen,
+	position,
+	promptLine,
+	rowLine,
+} from "./list-screen.js";
 import type { NavigatorEntry, NavigatorModel, NavigatorRow } from "./navigator-model.js";
-import { isPrintable, messageOf } from "./text.js";
+import { messageOf } from "./text.js";
 
 /** What to do about the branch being left when the leaf moves elsewhere. */
 export type SummaryChoice = { kind: "none" } | { kind: "summarize"; instructions: string | undefined };
@@ -51,9 +63,6 @@ const FILTER_NAMES = {
 
 const HELP = "↑↓ move ←→ page ^←^→ fold L label T time ^O filter Enter select Esc back";
 
-/** Lines above the rows (title, help, search, rule) and below them (rule, status). */
-const CHROME_LINES = 6;
-
 const summaryTheme = {
 	selectedPrefix: (text: string) => chalk.cyan(text),
 	selectedText: (text: string) => chalk.bold(text),
@@ -70,6 +79,7 @@ export class NavigatorView<E extends NavigatorEntry> implements Component, Focus
 	#status = "";
 	#busy = false;
 	#finished = false;
+	readonly #lines = new LineCache();
 
 	constructor(options: NavigatorViewOptions<E>) {
 		this.#options = options;
@@ -79,84 +89,85 @@ export class NavigatorView<E extends NavigatorEntry> implements Component, Focus
 
 	/** Rows of the tree that fit on the screen. */
 	get pageRows(): number {
-		return Math.max(1, this.#options.height() - CHROME_LINES);
+		return listRows(this.#options.height());
 	}
 
 	render(width: number): string[] {
 		const { model, title } = this.#options;
-		const height = Math.max(CHROME_LINES + 1, this.#options.height());
-		const rule = chalk.dim("─".repeat(width));
-		const search = model.search ? `Search: ${chalk.cyan(model.search)}` : chalk.dim("Type to search");
-		const lines = [chalk.bold(title), chalk.dim(HELP), search, rule];
-		const bodyHeight = height - CHROME_LINES;
-		lines.push(...this.#body(width, bodyHeight));
-		lines.push(rule, this.#statusLine(width));
-		return lines.map((line) => truncateToWidth(line, width));
+		return listScreen(
+			{
+				title: chalk.bold(title),
+				help: HELP,
+				search: model.search,
+				body: this.#body(width),
+				status: this.#statusLine(width),
+			},
+			width,
+			this.#options.height(),
+		);
 	}
 
-	#body(width: number, bodyHeight: number): string[] {
+	#body(width: number): string[] {
 		const { model } = this.#options;
 		const mode = this.#mode;
-		let body: string[];
 		switch (mode.kind) {
 			case "browse":
 			case "label": {
 				if (model.rowCount === 0) {
-					body = [chalk.dim(model.search ? "  No entries match the search" : "  No entries in this filter")];
-					break;
+					const empty = model.search ? "  No entries match the search" : "  No entries in this filter";
+					return [cutLine(chalk.dim(empty), width)];
 				}
+				const rows = this.pageRows;
 				// Indentation may take a third of the width; deeper levels are cut from the left.
 				const maxLevels = Math.max(2, Math.floor(width / 9));
-				body = model
-					.rowsAt(model.windowStart(bodyHeight), bodyHeight, maxLevels)
-					.map((row) => this.#row(row));
-				break;
+				return model.rowsAt(model.windowStart(rows), rows, maxLevels).map((row) => this.#row(row, width));
 			}
 			case "summary":
-				body = [
+				return [
 					"  You are leaving the current branch. Summarize the entries left behind?",
 					"",
 					...mode.list.render(width - 2).map((line) => `  ${line}`),
 					"",
 					chalk.dim("  Enter choose · Esc back to the tree"),
-				];
-				break;
+				].map((line) => cutLine(line, width));
 			case "instructions":
-				body = [
+				return [
 					"  Instructions for the summary (Enter to summarize, Esc back):",
 					"",
 					...mode.input.render(width - 2).map((line) => `  ${line}`),
-				];
-				break;
+				].map((line) => cutLine(line, width));
 			default: {
 				const unreachable: never = mode;
 				throw new Error(`unknown mode ${String(unreachable)}`);
 			}
 		}
-		while (body.length < bodyHeight) body.push("");
-		return body.slice(0, bodyHeight);
 	}
 
-	#row(row: NavigatorRow<E>): string {
-		const cursor = row.selected ? chalk.cyan("› ") : "  ";
-		const marker = row.leaf ? chalk.green("◉ ") : row.onActivePath ? chalk.cyan("• ") : "";
-		const label = row.label === undefined ? "" : chalk.yellow(`[${row.label}] `);
-		const time = row.labelTimestamp === undefined ? "" : chalk.dim(`${shortTime(row.labelTimestamp)} `);
-		const text = row.selected ? chalk.bold(row.description.text) : row.description.text;
-		const line = `${cursor}${chalk.dim(row.prefix)}${marker}${label}${time}${text}`;
-		return row.selected ? chalk.inverse(line) : line;
+	#row(row: NavigatorRow<E>, width: number): string {
+		const marker = row.leaf ? "◉ " : row.onActivePath ? "• " : "";
+		const label = row.label === undefined ? "" : `[${row.label}] `;
+		const time = row.labelTimestamp === undefined ? "" : `${shortTime(row.labelTimestamp)} `;
+		const { text } = row.description;
+		// An entry's text never changes: its id stands for it.
+		const key = `${row.selected ? 1 : 0}\u0000${row.prefix}\u0000${marker}\u0000${label}\u0000${time}\u0000${row.entry.id}`;
+		return this.#lines.line(key, width, () => {
+			// Cut the text while it is plain: an entry's text can be far longer than a line, and
+			// cutting a styled line reads all of it.
+			const room = width - 2 - visibleWidth(`${row.prefix}${marker}${label}${time}`);
+			const shown = truncateToWidth(text, Math.max(0, room));
+			const mark = row.leaf ? chalk.green(marker) : chalk.cyan(marker);
+			const content = `${mark}${chalk.yellow(label)}${chalk.dim(time)}${row.selected ? chalk.bold(shown) : shown}`;
+			return rowLine(row.selected, row.prefix, content);
+		});
 	}
 
 	#statusLine(width: number): string {
 		const { model } = this.#options;
 		const mode = this.#mode;
-		if (mode.kind === "label") {
-			const prompt = "Label (empty clears): ";
-			return `${prompt}${mode.input.render(Math.max(1, width - prompt.length))[0] ?? ""}`;
-		}
-		const position = model.rowCount === 0 ? "(0/0)" : `(${model.selectedRow + 1}/${model.rowCount})`;
+		if (mode.kind === "label") return promptLine("Label (empty clears): ", mode.input, width);
 		const flags = `${FILTER_NAMES[model.filter]}${model.labelTimestamps ? " [+label time]" : ""}`;
-		return `${chalk.dim(`${position}${flags}`)}${this.#status ? `  ${this.#status}` : ""}`;
+		const where = position(model.selectedRow, model.rowCount);
+		return `${chalk.dim(`${where}${flags}`)}${this.#status ? `  ${this.#status}` : ""}`;
 	}
 
 	handleInput(data: string): void {
@@ -188,33 +199,22 @@ export class NavigatorView<E extends NavigatorEntry> implements Component, Focus
 	#browseKey(data: string): void {
 		const { model } = this.#options;
 		this.#status = "";
-		if (matchesKey(data, "up")) model.up();
-		else if (matchesKey(data, "down")) model.down();
-		else if (matchesKey(data, "ctrl+left") || matchesKey(data, "alt+left")) model.foldOrUp();
+		if (matchesKey(data, "ctrl+left") || matchesKey(data, "alt+left")) model.foldOrUp();
 		else if (matchesKey(data, "ctrl+right") || matchesKey(data, "alt+right")) model.unfoldOrDown();
-		else if (matchesKey(data, "left") || matchesKey(data, "pageUp")) model.pageUp(this.pageRows);
-		else if (matchesKey(data, "right") || matchesKey(data, "pageDown")) model.pageDown(this.pageRows);
+		else if (matchesKey(data, "left")) model.pageUp(this.pageRows);
+		else if (matchesKey(data, "right")) model.pageDown(this.pageRows);
 		else if (matchesKey(data, "ctrl+o")) model.cycleFilter();
 		else if (matchesKey(data, "shift+l")) this.#editLabel();
 		else if (matchesKey(data, "shift+t")) model.toggleLabelTimestamps();
 		else if (matchesKey(data, "enter")) this.#select();
-		else if (matchesKey(data, "escape") || matchesKey(data, "ctrl+c")) {
-			if (model.search && !matchesKey(data, "ctrl+c")) model.setSearch("");
-			else this.#finish({ kind: "cancelled" });
-		} else if (matchesKey(data, "backspace")) {
-			if (model.search) model.setSearch(model.search.slice(0, -1));
-		} else if (isPrintable(data)) model.setSearch(model.search + data);
+		else listKey(data, model, this.pageRows, () => this.#finish({ kind: "cancelled" }));
 	}
 
 	#editLabel(): void {
 		const entry = this.#options.model.selected();
 		if (entry === undefined) return;
-		const input = new Input();
-		input.focused = true;
-		input.setValue(this.#options.model.rowsAt(this.#options.model.selectedRow, 1)[0]?.label ?? "");
-		// Edit from the end, as a shell line does (pi-tui's Input starts at the beginning).
-		input.handleInput("\x05");
-		input.onSubmit = (value) => {
+		const current = this.#options.model.rowsAt(this.#options.model.selectedRow, 1)[0]?.label ?? "";
+		const input = lineInput(current, (value) => {
 			const label = value.trim() || undefined;
 			this.#busy = true;
 			this.#options.setLabel(entry, label).then(
@@ -232,7 +232,7 @@ export class NavigatorView<E extends NavigatorEntry> implements Component, Focus
 					this.#options.requestRender();
 				},
 			);
-		};
+		});
 		this.#mode = { kind: "label", entry, input };
 	}
 
@@ -262,12 +262,10 @@ export class NavigatorView<E extends NavigatorEntry> implements Component, Focus
 			else if (item.value === "summarize") {
 				this.#finish({ kind: "selected", entry, summary: { kind: "summarize", instructions: undefined } });
 			} else {
-				const input = new Input();
-				input.focused = true;
-				input.onSubmit = (value) => {
+				const input = lineInput("", (value) => {
 					const instructions = value.trim() || undefined;
 					this.#finish({ kind: "selected", entry, summary: { kind: "summarize", instructions } });
-				};
+				});
 				this.#mode = { kind: "instructions", entry, input };
 			}
 		};

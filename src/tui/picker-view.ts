@@ -1,14 +1,24 @@
 import {
 	type Component,
 	type Focusable,
-	Input,
+	type Input,
 	matchesKey,
 	truncateToWidth,
 	visibleWidth,
 } from "@mariozechner/pi-tui";
 import chalk from "chalk";
+import {
+	cutLine,
+	lineInput,
+	listKey,
+	listRows,
+	listScreen,
+	position,
+	promptLine,
+	rowLine,
+} from "./list-screen.js";
 import { formatAge, type PickerModel, type PickerRow, type PickerSession } from "./picker-model.js";
-import { homeShortened, isPrintable, messageOf } from "./text.js";
+import { homeShortened, messageOf } from "./text.js";
 
 /** Sessions of the current folder, or of every folder. */
 export type PickerScope = "current" | "all";
@@ -40,7 +50,6 @@ type Mode =
 	| { kind: "delete"; session: PickerSession };
 
 const HELP = 'Tab scope ^S sort ^N named ^P paths ^R rename ^D delete  re:regex "phrase"';
-const CHROME_LINES = 6;
 
 /** The session picker's screen and keys. */
 export class PickerView implements Component, Focusable {
@@ -90,26 +99,30 @@ export class PickerView implements Component, Focusable {
 
 	render(width: number): string[] {
 		const { model } = this.#options;
-		const height = Math.max(CHROME_LINES + 1, this.#options.height());
 		const title = chalk.bold(
 			this.#scope === "current" ? "Resume session (current folder)" : "Resume session (all)",
 		);
 		const scope = this.#scope === "current" ? "◉ current folder ○ all" : "○ current folder ◉ all";
 		const right = chalk.dim(`${scope}  sort: ${model.sort}${model.namedOnly ? "  named" : ""}`);
 		const gap = Math.max(1, width - visibleWidth(title) - visibleWidth(right));
-		const rule = chalk.dim("─".repeat(width));
-		const search = model.search ? `Search: ${chalk.cyan(model.search)}` : chalk.dim("Type to search");
-		const lines = [`${title}${" ".repeat(gap)}${right}`, chalk.dim(HELP), search, rule];
-		const bodyHeight = height - CHROME_LINES;
+		const rows = listRows(this.#options.height());
 		const body =
 			this.#loading !== null
 				? [chalk.dim(`  Loading sessions… ${this.#loading.loaded}/${this.#loading.total}`)]
 				: model.rowCount === 0
 					? [chalk.dim(this.#emptyText())]
-					: model.rowsAt(model.windowStart(bodyHeight), bodyHeight).map((row) => this.#row(row, width));
-		while (body.length < bodyHeight) body.push("");
-		lines.push(...body.slice(0, bodyHeight), rule, this.#statusLine(width));
-		return lines.map((line) => truncateToWidth(line, width));
+					: model.rowsAt(model.windowStart(rows), rows).map((row) => this.#row(row, width));
+		return listScreen(
+			{
+				title: `${title}${" ".repeat(gap)}${right}`,
+				help: HELP,
+				search: model.search,
+				body: body.map((line) => cutLine(line, width)),
+				status: this.#statusLine(width),
+			},
+			width,
+			this.#options.height(),
+		);
 	}
 
 	#emptyText(): string {
@@ -122,7 +135,6 @@ export class PickerView implements Component, Focusable {
 
 	#row(row: PickerRow, width: number): string {
 		const { session } = row;
-		const cursor = row.selected ? chalk.cyan("› ") : "  ";
 		const deleting = this.#mode.kind === "delete" && this.#mode.session.path === session.path;
 		const count = `${session.messageCount} ${formatAge(session.modified, this.#options.now())}`;
 		const places = [
@@ -139,31 +151,24 @@ export class PickerView implements Component, Focusable {
 		if (deleting) shown = chalk.red(shown);
 		else if (session.name !== undefined) shown = chalk.yellow(shown);
 		if (row.selected) shown = chalk.bold(shown);
-		const left = `${cursor}${chalk.dim(row.prefix)}${shown}`;
-		const gap = Math.max(1, width - visibleWidth(left) - visibleWidth(details));
-		const line = `${left}${" ".repeat(gap)}${chalk.dim(details)}`;
-		return row.selected ? chalk.inverse(line) : line;
+		const gap = Math.max(
+			1,
+			width - 2 - visibleWidth(row.prefix) - visibleWidth(shown) - visibleWidth(details),
+		);
+		return rowLine(row.selected, row.prefix, `${shown}${" ".repeat(gap)}${chalk.dim(details)}`);
 	}
 
 	#statusLine(width: number): string {
 		const { model } = this.#options;
 		const mode = this.#mode;
-		if (mode.kind === "rename") {
-			const prompt = "New name: ";
-			return `${prompt}${mode.input.render(Math.max(1, width - prompt.length))[0] ?? ""}`;
-		}
+		if (mode.kind === "rename") return promptLine("New name: ", mode.input, width);
 		if (mode.kind === "delete") {
 			return chalk.red(
 				`Delete "${mode.session.name ?? mode.session.firstMessage}"? Enter deletes · Esc keeps it`,
 			);
 		}
-		const position =
-			this.#loading !== null
-				? ""
-				: model.rowCount === 0
-					? "(0/0)"
-					: `(${model.selectedRow + 1}/${model.rowCount})`;
-		return [chalk.dim(position), this.#status].filter(Boolean).join("  ");
+		const where = this.#loading === null ? position(model.selectedRow, model.rowCount) : "";
+		return [chalk.dim(where), this.#status].filter(Boolean).join("  ");
 	}
 
 	handleInput(data: string): void {
@@ -191,13 +196,8 @@ export class PickerView implements Component, Focusable {
 
 	#browseKey(data: string): void {
 		const { model } = this.#options;
-		const pageRows = Math.max(1, this.#options.height() - CHROME_LINES);
 		this.#status = "";
-		if (matchesKey(data, "up")) model.up();
-		else if (matchesKey(data, "down")) model.down();
-		else if (matchesKey(data, "pageUp")) model.pageUp(pageRows);
-		else if (matchesKey(data, "pageDown")) model.pageDown(pageRows);
-		else if (matchesKey(data, "tab")) {
+		if (matchesKey(data, "tab")) {
 			this.#scope = this.#scope === "current" ? "all" : "current";
 			this.reload();
 		} else if (matchesKey(data, "ctrl+s")) model.cycleSort();
@@ -210,23 +210,13 @@ export class PickerView implements Component, Focusable {
 		} else if (matchesKey(data, "enter")) {
 			const session = model.selected();
 			if (session !== undefined) this.#finish(session);
-		} else if (matchesKey(data, "escape") || matchesKey(data, "ctrl+c")) {
-			if (model.search && !matchesKey(data, "ctrl+c")) model.setSearch("");
-			else this.#finish(null);
-		} else if (matchesKey(data, "backspace")) {
-			if (model.search) model.setSearch(model.search.slice(0, -1));
-		} else if (isPrintable(data)) model.setSearch(model.search + data);
+		} else listKey(data, model, listRows(this.#options.height()), () => this.#finish(null));
 	}
 
 	#startRename(): void {
 		const session = this.#options.model.selected();
 		if (session === undefined) return;
-		const input = new Input();
-		input.focused = true;
-		input.setValue(session.name ?? "");
-		// Edit from the end, as a shell line does (pi-tui's Input starts at the beginning).
-		input.handleInput("\x05");
-		input.onSubmit = (value) => {
+		const input = lineInput(session.name ?? "", (value) => {
 			const name = value.trim();
 			this.#mode = { kind: "browse" };
 			this.#options.rename(session, name).then(
@@ -239,7 +229,7 @@ export class PickerView implements Component, Focusable {
 					this.#options.requestRender();
 				},
 			);
-		};
+		});
 		this.#mode = { kind: "rename", session, input };
 	}
 

@@ -323,6 +323,17 @@ export function defineEngineSuite(
 				);
 			});
 
+			it("gives the same content imported again the same image", async () => {
+				expect(await engine.importImage({ kind: "directory", path: join(work, "rootfs") })).toBe(base);
+				const { makeBusyboxTarball } = await import("../support/busybox.js");
+				const tarball = join(work, "again.tar");
+				await makeBusyboxTarball(await mkdtemp(join(work, "again-")), tarball);
+				const first = await engine.importImage({ kind: "tarball", path: tarball });
+				expect(first).not.toBe(base);
+				expect(await engine.importImage({ kind: "tarball", path: tarball })).toBe(first);
+				expect((await engine.run(first, { argv: ["cat", "/etc/group"] })).stdout).toBe("root:x:0:\n");
+			});
+
 			for (const format of ["docker", "oci"] as const) {
 				it(`imports a ${format} image archive, applying each layer's whiteouts`, async () => {
 					const scratch = await mkdtemp(join(work, `${format}-`));

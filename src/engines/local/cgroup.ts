@@ -33,13 +33,19 @@ export class Cgroup {
 	static async create(name: string, limits: Limits = {}, parent?: Cgroup): Promise<Cgroup> {
 		const path = parent ? `${parent.path}/${name}` : `grove/${name}`;
 		for (const controller of controllers) await mkdir(join(root, controller, path), { recursive: true });
-		if (parent === undefined || limits.pids !== undefined) {
-			await writeFile(join(root, "pids", path, "pids.max"), String(limits.pids ?? defaultPids));
+		const cgroup = new Cgroup(path);
+		await cgroup.limit(parent === undefined ? { ...limits, pids: limits.pids ?? defaultPids } : limits);
+		return cgroup;
+	}
+
+	/** Sets the limits given; the others stay as they are. */
+	async limit(limits: Limits): Promise<void> {
+		if (limits.pids !== undefined) {
+			await writeFile(join(root, "pids", this.path, "pids.max"), String(limits.pids));
 		}
 		if (limits.memoryBytes !== undefined) {
-			await writeFile(join(root, "memory", path, "memory.limit_in_bytes"), String(limits.memoryBytes));
+			await writeFile(join(root, "memory", this.path, "memory.limit_in_bytes"), String(limits.memoryBytes));
 		}
-		return new Cgroup(path);
 	}
 
 	/** The `cgroup.procs` files a process writes its pid into to join the group. */

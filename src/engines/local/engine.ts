@@ -18,8 +18,9 @@ import type {
 import { cgroupsAvailable } from "./cgroup.js";
 import { diffImages } from "./diff.js";
 import { importRootfs } from "./import.js";
-import { type Engaged, runOnce } from "./run.js";
+import { type Engaged, prepareLaunch, runOnce } from "./run.js";
 import { LocalSandbox } from "./sandbox.js";
+import { Spares } from "./spare.js";
 import { hostImage, type ImageRecord, Store } from "./store.js";
 import { findTools } from "./tools.js";
 import { ImageView, type ViewLayer } from "./view.js";
@@ -86,7 +87,15 @@ export class LocalEngine implements Engine {
 		await mkdir(root, { recursive: true });
 		const cgroups = await cgroupsAvailable();
 		const store = await Store.open(root, { maxDepth, xattrs: rootless ? "user" : "trusted", cgroups });
-		return new LocalEngine({ store, tools, cgroups, rootless, cleanups: new Set() }, maxDepth);
+		const engaged: Engaged = {
+			store,
+			tools,
+			cgroups,
+			rootless,
+			cleanups: new Set(),
+			spares: new Spares((network) => prepareLaunch(engaged, network)),
+		};
+		return new LocalEngine(engaged, maxDepth);
 	}
 
 	private get store(): Store {
@@ -226,6 +235,7 @@ export class LocalEngine implements Engine {
 	}
 
 	async close(): Promise<void> {
+		await this.engaged.spares.close();
 		await Promise.all([...this.sandboxes].map((sandbox) => sandbox.close()));
 		await Promise.all([...this.engaged.cleanups]);
 	}

@@ -8,29 +8,36 @@ import type { Tools } from "./tools.js";
 
 /**
  * The sandbox's first process (pid 1 in its new mount/pid/uts/ipc(/net) namespaces, which it
- * makes itself), in Perl because it makes its syscalls itself: no program has to be found once it has pivoted into an
- * image that may hold nothing but the command, and one process instead of a dozen keeps a run
- * cheap. In order it:
- * - joins the run's cgroups (before anything could fork);
+ * makes itself), in Perl because it makes its syscalls itself: no program has to be found once it
+ * has pivoted into an image that may hold nothing but the command, and one process instead of a
+ * dozen keeps a run cheap. In order it:
+ * - makes the namespaces, joins the run's cgroups (before anything could fork), names the host
+ *   `grove` and brings up loopback: nothing of this depends on the image or the command, so a
+ *   spare process does it ahead of time (joining a cgroup waits for an RCU grace period);
+ * - reads what to run from the lifeline (`encodeCommand`), waiting there when it is a spare;
  * - mounts the image: the layers under a fresh upper directory, over the host root mounted as its
  *   own read-only overlay (an overlay of `/` next to layers stored under `/` would overlap);
  * - mounts fresh /proc, /dev (a tmpfs with harmless devices only), /dev/pts and a read-only /sys,
  *   each only over a real directory of the image, and hides grove's store from a host image;
- * - names the host `grove`, brings up loopback, pivots into the image and detaches the host root;
+ * - pivots into the image and detaches the host root;
  * - enters cwd, then runs the command as its child (reaping orphans, as pid 1 must) or, for a
  *   sandbox, waits on the lifeline.
  * Setup failures are printed to fd 3 (the status pipe), never to the command's stderr; it reports
- * `grove:ready` / `grove:exec` / `grove:cwd` there. fd 5 is the lifeline: grove writes a line to
- * go on after `grove:ready`, and when grove dies the pipe ends and the guard kills everything.
- * It loads no module but strict: IO::Handle (`->autoflush`) or Errno (`%!`) would cost more than
- * all of the rest of the setup.
+ * `grove:ready` / `grove:exec` / `grove:cwd` / `grove:exit N` there. fd 5 is the lifeline: grove writes the command,
+ * then a line to go on after `grove:ready`; a sandbox lives until it ends. When grove dies, the
+ * parent-death signal kills the setup process, its child and so the whole sandbox. It loads no module but strict: IO::Handle (`->autoflush`) or Errno (`%!`) would cost
+ * more than all of the rest of the setup.
  */
 const setupScript = String.raw`use strict;
-my ($store, $run, $lowers, $host, $hide, $network, $mode, $cwd, $pause, $rootless, $sys, $cgroups, @argv) = @ARGV;
-my ($SYS_mount, $SYS_umount2, $SYS_pivot_root, $SYS_sethostname, $SYS_mknodat, $SYS_unshare) = split(/,/, $sys);
+my ($store, $run, $network, $rootless, $sys, $cgroups, $grove) = @ARGV;
+my ($SYS_mount, $SYS_umount2, $SYS_pivot_root, $SYS_sethostname, $SYS_mknodat, $SYS_unshare, $SYS_prctl) = split(/,/, $sys);
 open(my $status, ">&=", 3) or die "fd 3: $!\n";
 select((select($status), $| = 1)[0]);
 $SIG{__DIE__} = sub { print $status $_[0]; exit 125; };
+# When grove dies, so does this process (SIGKILL), and with it the child below, and with that the
+# whole sandbox; unless grove is already gone.
+syscall($SYS_prctl + 0, 1, 9) == 0 or die "prctl: $!\n";
+exit 125 unless getppid() == $grove;
 # New namespaces; the pid namespace takes effect for the child, which becomes its pid 1. This
 # process stays outside, waits, and ends the way the child did.
 my $namespaces = 0x00020000 | 0x04000000 | 0x08000000 | 0x20000000 | ($network ? 0 : 0x40000000);
@@ -45,15 +52,23 @@ if ($rootless) {
 		close($file) or die "$map->[0]: $!\n";
 	}
 }
+my $outer = $$;
 my $first = fork();
 die "fork: $!\n" unless defined $first;
 if ($first) {
-	close($status);
+	# Holding none of the pipes, so grove sees the command's output end as soon as the sandbox does.
+	close($status); close(STDIN); close(STDOUT); close(STDERR);
 	waitpid($first, 0);
 	my $ended = $?;
 	if ($ended & 127) { $SIG{$_} = "DEFAULT" for keys %SIG; kill($ended & 127, $$); }
 	exit($ended >> 8);
 }
+# Dies with this process's parent, unless that is already gone (the host's /proc tells: getppid
+# says 0 across a pid namespace).
+syscall($SYS_prctl + 0, 1, 9) == 0 or die "prctl: $!\n";
+open(my $stat, "<", "/proc/self/stat") or die "/proc/self/stat: $!\n";
+exit 125 unless (split(/ /, <$stat>))[3] == $outer;
+close($stat);
 my ($none, $slash) = ("none", "/");
 syscall($SYS_mount + 0, $none, $slash, 0, 16384 | 262144, 0) == 0 or die "make / private: $!\n";
 for my $file (split(/:/, $cgroups)) {
@@ -61,6 +76,27 @@ for my $file (split(/:/, $cgroups)) {
 	print $join "0\n";
 	close($join) or die "cgroup $file: $!\n";
 }
+my $hostname = "grove";
+syscall($SYS_sethostname + 0, $hostname, length($hostname)) == 0 or die "sethostname: $!\n";
+if (!$network) {
+	socket(my $socket, 2, 2, 0) or die "socket: $!\n";
+	my $request = pack("a16 s x22", "lo", 0);
+	ioctl($socket, 0x8913, $request) or die "loopback flags: $!\n";
+	my $flags = unpack("x16 s", $request);
+	$request = pack("a16 s x22", "lo", $flags | 1);
+	ioctl($socket, 0x8914, $request) or die "loopback up: $!\n";
+	close($socket);
+}
+open(my $life, "<&=", 5) or die "fd 5: $!\n";
+# What to run: its length on a line, then NUL-separated fields. No command (EOF): a spare grove
+# did not need.
+my $size = <$life>;
+exit 0 unless defined $size;
+my $command = "";
+exit 0 unless read($life, $command, $size) == $size;
+my ($lowers, $host, $mode, $cwd, $pause, $count, @argv) = split(/\0/, $command, -1);
+%ENV = ();
+for my $pair (splice(@argv, 0, $count)) { my ($name, $value) = split(/=/, $pair, 2); $ENV{$name} = $value; }
 my $umask = umask(0);
 sub attach {
 	my ($source, $target, $type, $flags, $data) = @_;
@@ -104,18 +140,7 @@ if (real_dir("$r/dev")) {
 }
 # sysfs belongs to a network namespace; a user namespace may mount only one it made.
 attach("sysfs", "$r/sys", "sysfs", $RDONLY | $NOSUID | $NODEV | $NOEXEC, "") if real_dir("$r/sys") && !($rootless && $network);
-attach("grove-hidden", "$r$hide", "tmpfs", $RDONLY, "size=4k") if $host && real_dir("$r$hide");
-my $hostname = "grove";
-syscall($SYS_sethostname + 0, $hostname, length($hostname)) == 0 or die "sethostname: $!\n";
-if (!$network) {
-	socket(my $socket, 2, 2, 0) or die "socket: $!\n";
-	my $request = pack("a16 s x22", "lo", 0);
-	ioctl($socket, 0x8913, $request) or die "loopback flags: $!\n";
-	my $flags = unpack("x16 s", $request);
-	$request = pack("a16 s x22", "lo", $flags | 1);
-	ioctl($socket, 0x8914, $request) or die "loopback up: $!\n";
-	close($socket);
-}
+attach("grove-hidden", "$r$store", "tmpfs", $RDONLY, "size=4k") if $host && real_dir("$r$store");
 umask($umask);
 chdir($r) or die "chdir $r: $!\n";
 my ($new, $old, $here) = (".", ".", ".");
@@ -123,7 +148,6 @@ syscall($SYS_pivot_root + 0, $new, $old) == 0 or die "pivot_root: $!\n";
 syscall($SYS_umount2 + 0, $here, 2) == 0 or die "umount2: $!\n";
 chdir("/") or die "chdir /: $!\n";
 if (!chdir($cwd)) { print $status "grove:cwd\n"; exit 1; }
-open(my $life, "<&=", 5) or die "fd 5: $!\n";
 if ($mode eq "sandbox") {
 	$SIG{CHLD} = "IGNORE";
 	print $status "grove:ready\n";
@@ -131,16 +155,11 @@ if ($mode eq "sandbox") {
 	1 while defined(<$life>);
 	exit 0;
 }
-if ($pause) { print $status "grove:ready\n"; my $go = <$life>; }
-my $guard = fork();
-if (defined $guard && $guard == 0) {
-	close(STDIN); close(STDOUT); close(STDERR); close($status);
-	1 while defined(<$life>);
-	kill 9, -1;
-	exit 0;
+if ($pause) {
+	print $status "grove:ready\n";
+	exit 125 unless defined(<$life>);
 }
 print $status "grove:exec\n";
-close($status);
 close($life);
 delete $SIG{__DIE__};
 my $pid = fork();
@@ -154,40 +173,70 @@ while (1) {
 	my $done = waitpid(-1, 0);
 	last if $done == -1;
 	next unless $done == $pid;
-	exit(($? & 127) ? 128 + ($? & 127) : $? >> 8);
+	my $code = ($? & 127) ? 128 + ($? & 127) : $? >> 8;
+	# Whatever the command left running dies with it. Once all is reaped nothing can change the
+	# upper directory, and grove hears so at once: tearing down the namespaces takes longer than
+	# the rest of the run, and need not be waited for.
+	close(STDIN); close(STDOUT); close(STDERR);
+	kill 9, -1;
+	1 while waitpid(-1, 0) > 0;
+	print $status "grove:exit $code\n";
+	exit($code);
 }
 exit 125;
 `;
 
-/** Syscall numbers the setup script needs: mount, umount2, pivot_root, sethostname, mknodat, unshare. */
+/** Syscall numbers the setup script needs: mount, umount2, pivot_root, sethostname, mknodat, unshare, prctl. */
 const syscalls: Partial<Record<string, string>> = {
-	x64: "165,166,155,170,259,272",
-	arm64: "40,39,41,161,33,97",
+	x64: "165,166,155,170,259,272,157",
+	arm64: "40,39,41,161,33,97,167",
 };
 
-/** Puts itself into the cgroups named by its first two arguments (empty: none), then execs the rest. */
-const joinCgroupScript = `for f in "$1" "$2"; do if [ -n "$f" ]; then echo $$ > "$f"; fi; done
-shift 2
-exec "$@"`;
-
+/** What a launch is set up for before it knows the image and the command. */
 export interface LaunchOptions {
 	tools: Tools;
 	storeRoot: string;
 	/** The work directory's name under `tmp/`, holding `upper work root empty host`. */
 	workName: string;
-	/** Overlay lower dirs relative to the store root, topmost first (without the host root). */
-	lowers: string[];
-	host: boolean;
 	network: boolean;
 	/** Not root: the sandbox gets its own user namespace too, where this user is root. */
 	rootless: boolean;
+	cgroup: Cgroup | null;
+}
+
+/** The image and the command a launched process is given. */
+export interface LaunchCommand {
+	/** Overlay lower dirs relative to the store root, topmost first (without the host root). */
+	lowers: string[];
+	host: boolean;
 	cwd: string;
 	mode: "run" | "sandbox";
 	/** Stop after setup (`grove:ready`) so grove can write files in before the command starts. */
 	pause: boolean;
 	argv: string[];
 	env: Record<string, string>;
-	cgroup: Cgroup | null;
+}
+
+/** The command as the setup script reads it from the lifeline: its byte length on a line, then NUL-separated fields. */
+function encodeCommand(command: LaunchCommand): Buffer {
+	const env = Object.entries(command.env).map(([name, value]) => `${name}=${value}`);
+	const fields = [
+		command.lowers.join(":"),
+		command.host ? "1" : "0",
+		command.mode,
+		command.cwd,
+		command.pause ? "1" : "0",
+		String(env.length),
+		...env,
+		...command.argv,
+	];
+	if (fields.some((field) => field.includes("\0"))) {
+		throw new GroveError("INVALID_ARGUMENT", "a command, its environment or cwd holds a NUL byte", {
+			hint: "programs cannot receive NUL bytes in arguments or variables; pass such data through stdin or files",
+		});
+	}
+	const payload = Buffer.from(fields.join("\0"));
+	return Buffer.concat([Buffer.from(`${payload.length}\n`), payload]);
 }
 
 export interface Launched {
@@ -195,35 +244,29 @@ export interface Launched {
 	stdin: Writable;
 	stdout: Readable;
 	stderr: Readable;
-	/** Writing a line releases a paused launch; closing it kills the sandbox. */
+	/** Carries the command, then a line that releases a paused launch; closing it ends a launch still waiting, and a sandbox. */
 	lifeline: Writable;
 	/** Resolves at `grove:ready` (a paused launch or a sandbox) or `grove:exec`; rejects when setup fails. */
 	started: Promise<void>;
-	/** Exit status of the first process: the command's, 128+N after signal N. */
+	/**
+	 * The command's exit status (128+N after signal N), as soon as the sandbox reports it, which it
+	 * does once every other process in it is gone; without a report (the sandbox was killed), the
+	 * setup process's, once the sandbox's namespaces are gone.
+	 */
 	exited: Promise<number>;
+	/** The setup process has exited: the sandbox's namespaces are gone. */
+	ended: Promise<void>;
+	/** The command's stdout and stderr have ended: every process that held them is gone. */
+	drained: Promise<void>;
 	/** The sandbox's first process (pid 1 inside), as the host sees it. */
 	initPid(): number;
+	/** Tells the process what to run; until then it waits, ready, with its namespaces and cgroup. */
+	give(command: LaunchCommand): void;
 }
 
 export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
 	if (code !== null) return code;
 	return 128 + (signal === null ? 9 : (constants.signals[signal] ?? 9));
-}
-
-/** Wraps a child process so that it first joins `cgroup` (every descendant then belongs to it). */
-export function spawnInCgroup(
-	tools: Tools,
-	cgroup: Cgroup | null,
-	argv: string[],
-	env: Record<string, string>,
-): ChildProcess {
-	const procs = cgroup?.procsFiles() ?? [];
-	return spawn(tools.sh, ["-c", joinCgroupScript, "grove-cgroup", procs[0] ?? "", procs[1] ?? "", ...argv], {
-		env,
-		stdio: ["pipe", "pipe", "pipe"],
-		// Its own process group, so signals meant for grove's group (Ctrl-C) do not reach it.
-		detached: true,
-	});
 }
 
 export function launch(options: LaunchOptions): Launched {
@@ -240,20 +283,15 @@ export function launch(options: LaunchOptions): Launched {
 			setupScript,
 			options.storeRoot,
 			options.workName,
-			options.lowers.join(":"),
-			options.host ? "1" : "0",
-			options.storeRoot,
 			options.network ? "1" : "0",
-			options.mode,
-			options.cwd,
-			options.pause ? "1" : "0",
 			options.rootless ? "1" : "0",
 			numbers,
 			(options.cgroup?.procsFiles() ?? []).join(":"),
-			...options.argv,
+			String(process.pid),
 		],
 		{
-			env: options.env,
+			// The command's environment comes with the command.
+			env: {},
 			// fd 3: status from the setup script; fd 5: the lifeline.
 			stdio: ["pipe", "pipe", "pipe", "pipe", "ignore", "pipe"],
 			// Its own process group, so signals meant for grove's group (Ctrl-C) do not reach it.
@@ -261,15 +299,24 @@ export function launch(options: LaunchOptions): Launched {
 		},
 	);
 	const status = child.stdio[3] as Readable;
+	let reportExit = (_code: number) => {};
 	const exited = new Promise<number>((resolve) => {
+		reportExit = resolve;
 		child.on("close", (code, signal) => resolve(exitStatus(code, signal)));
 	});
+	const ended = new Promise<void>((resolve) => child.on("close", () => resolve()));
+	const drained = Promise.all(
+		[child.stdout, child.stderr].map((stream) => new Promise((resolve) => stream?.once("close", resolve))),
+	).then(() => {});
+	let cwd = "/";
 	const started = new Promise<void>((resolve, reject) => {
 		let text = "";
 		let settled = false;
 		status.setEncoding("utf8");
 		status.on("data", (chunk: string) => {
 			text += chunk;
+			const exit = /^grove:exit (\d+)$/m.exec(text);
+			if (exit) reportExit(Number(exit[1]));
 			if (settled) return;
 			if (/^grove:(ready|exec)$/m.test(text)) {
 				settled = true;
@@ -277,13 +324,9 @@ export function launch(options: LaunchOptions): Launched {
 			} else if (/^grove:cwd$/m.test(text)) {
 				settled = true;
 				reject(
-					new GroveError(
-						"INVALID_ARGUMENT",
-						`the working directory ${options.cwd} is not a directory in the image`,
-						{
-							hint: "pass a cwd that exists in the image, or create it first",
-						},
-					),
+					new GroveError("INVALID_ARGUMENT", `the working directory ${cwd} is not a directory in the image`, {
+						hint: "pass a cwd that exists in the image, or create it first",
+					}),
 				);
 			}
 		});
@@ -308,18 +351,28 @@ export function launch(options: LaunchOptions): Launched {
 	});
 	// Keep the rejection observable without an unhandled-rejection warning when nobody waits.
 	started.catch(() => {});
+	const lifeline = (child.stdio as unknown as Writable[])[5] as Writable;
+	lifeline.on("error", () => {
+		// The process ended before reading everything; `exited` and `started` say how.
+	});
 	return {
 		child,
 		stdin: child.stdin as Writable,
 		stdout: child.stdout as Readable,
 		stderr: child.stderr as Readable,
-		lifeline: (child.stdio as unknown as Writable[])[5] as Writable,
+		lifeline,
 		started,
 		exited,
+		ended,
+		drained,
 		initPid: () => {
 			const pid = child.pid as number;
 			const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/);
 			return Number(children[0]);
+		},
+		give: (command) => {
+			cwd = command.cwd;
+			lifeline.write(encodeCommand(command));
 		},
 	};
 }

@@ -5,8 +5,9 @@ import { GroveError } from "../../errors.js";
 import type { Limits, RunSpec } from "../types.js";
 import { Cgroup } from "./cgroup.js";
 import { writeInside } from "./inside.js";
-import { type Launched, launch } from "./launch.js";
+import { type LaunchCommand, launch } from "./launch.js";
 import { defaultMaxOutputBytes, OutputCapture, outputTo } from "./output.js";
+import type { Prepared, Spares } from "./spare.js";
 import type { ImageRecord, Store } from "./store.js";
 import type { Tools } from "./tools.js";
 
@@ -39,6 +40,8 @@ export interface Engaged {
 	rootless: boolean;
 	/** Cleanups left to finish after a result was returned; the engine's close() waits for them. */
 	cleanups: Set<Promise<void>>;
+	/** Setup processes started ahead of time. */
+	spares: Spares;
 }
 
 /** Runs a cleanup after the caller got its result, keeping it where close() will wait for it. */
@@ -51,44 +54,73 @@ export function inBackground(engaged: Engaged, cleanup: () => Promise<void>): vo
 	engaged.cleanups.add(done);
 }
 
-/** Sets up a work directory (upper, work, root, ...) and a cgroup for one run or sandbox. */
-export async function prepare(
-	engaged: Engaged,
-	limits: Limits | undefined,
-): Promise<{ work: { name: string; path: string }; cgroup: Cgroup | null; release(): Promise<void> }> {
-	const work = await engaged.store.workDir();
-	for (const dir of ["upper", "work", "root", "empty", "host"]) await mkdir(join(work.path, dir));
+/** Refuses limits where there are no cgroups to hold them. */
+export function requireLimits(engaged: Engaged, limits: Limits | undefined): void {
 	if (!engaged.cgroups && limits !== undefined) {
 		throw new GroveError("UNSUPPORTED", "resource limits need cgroups, which this grove cannot use", {
 			hint: "run grove as root on a cgroup v1 host, or leave out limits",
 		});
 	}
+}
+
+/**
+ * Sets up a work directory (upper, work, root, ...) and a cgroup for one run or sandbox, and starts
+ * its setup process, which waits for its command.
+ */
+export async function prepareLaunch(engaged: Engaged, network: boolean): Promise<Prepared> {
+	const work = await engaged.store.workDir();
 	let cgroup: Cgroup | null = null;
+	const release = async () => {
+		await cgroup?.remove();
+		// overlayfs leaves its work directory mode 000; without root, rm needs it opened up first.
+		await chmod(join(work.path, "work", "work"), 0o700).catch(() => {});
+		// Without cgroups the sandbox's last processes may still be dying, holding the mount.
+		for (let attempt = 0; ; attempt++) {
+			try {
+				await rm(work.path, { recursive: true, force: true, maxRetries: 3 });
+				return;
+			} catch (error) {
+				if (attempt >= 50) throw error;
+				await sleep(20);
+			}
+		}
+	};
 	try {
-		cgroup = engaged.cgroups ? await Cgroup.create(work.name, limits) : null;
+		for (const dir of ["upper", "work", "root", "empty", "host"]) await mkdir(join(work.path, dir));
+		cgroup = engaged.cgroups ? await Cgroup.create(work.name) : null;
+		const launched = launch({
+			tools: engaged.tools,
+			storeRoot: engaged.store.root,
+			workName: work.name,
+			network,
+			rootless: engaged.rootless,
+			cgroup,
+		});
+		return { work, cgroup, launched, release };
 	} catch (error) {
-		await rm(work.path, { recursive: true, force: true });
+		await release();
 		throw error;
 	}
-	return {
-		work,
-		cgroup,
-		release: async () => {
-			await cgroup?.remove();
-			// overlayfs leaves its work directory mode 000; without root, rm needs it opened up first.
-			await chmod(join(work.path, "work", "work"), 0o700).catch(() => {});
-			// Without cgroups the sandbox's last processes may still be dying, holding the mount.
-			for (let attempt = 0; ; attempt++) {
-				try {
-					await rm(work.path, { recursive: true, force: true, maxRetries: 3 });
-					return;
-				} catch (error) {
-					if (attempt >= 50) throw error;
-					await sleep(20);
-				}
-			}
-		},
-	};
+}
+
+/** Gives a prepared process its command, after its limits; on failure ends it and cleans up. */
+export async function startPrepared(
+	engaged: Engaged,
+	prepared: Prepared,
+	limits: Limits | undefined,
+	command: LaunchCommand,
+): Promise<void> {
+	try {
+		if (limits !== undefined) await prepared.cgroup?.limit(limits);
+		prepared.launched.give(command);
+	} catch (error) {
+		prepared.launched.lifeline.destroy();
+		inBackground(engaged, async () => {
+			await prepared.launched.ended;
+			await prepared.release();
+		});
+		throw error;
+	}
 }
 
 /**
@@ -174,24 +206,21 @@ export async function runOnce(
 }> {
 	spec.signal?.throwIfAborted();
 	const argv = commandArgv(spec);
+	requireLimits(engaged, spec.limits);
 	const started = performance.now();
-	const { work, cgroup, release } = await prepare(engaged, spec.limits);
+	const prepared = await engaged.spares.take(spec.network ?? false);
+	const { work, cgroup, launched, release } = prepared;
+	const pause = spec.files !== undefined && Object.keys(spec.files).length > 0;
+	await startPrepared(engaged, prepared, spec.limits, {
+		lowers: record.layers.map((id) => engaged.store.layerPath(id)),
+		host: record.base === "host",
+		cwd: spec.cwd ?? "/",
+		mode: "run",
+		pause,
+		argv,
+		env: { ...defaultEnv, ...spec.env },
+	});
 	try {
-		const launched: Launched = launch({
-			tools: engaged.tools,
-			storeRoot: engaged.store.root,
-			workName: work.name,
-			lowers: record.layers.map((id) => engaged.store.layerPath(id)),
-			host: record.base === "host",
-			network: spec.network ?? false,
-			rootless: engaged.rootless,
-			cwd: spec.cwd ?? "/",
-			mode: "run",
-			pause: spec.files !== undefined && Object.keys(spec.files).length > 0,
-			argv,
-			env: { ...defaultEnv, ...spec.env },
-			cgroup,
-		});
 		const maxBytes = spec.maxOutputBytes ?? defaultMaxOutputBytes;
 		const stdout = new OutputCapture(launched.stdout, maxBytes, outputTo(spec, "stdout"));
 		const stderr = new OutputCapture(launched.stderr, maxBytes, outputTo(spec, "stderr"));
@@ -215,15 +244,15 @@ export async function runOnce(
 				await launched.exited;
 				throw error;
 			}
-			if (spec.files !== undefined && Object.keys(spec.files).length > 0) {
+			if (pause && spec.files !== undefined) {
 				const pid = initPid();
 				if (pid !== null) await writeInside(`/proc/${pid}/root`, spec.files);
 				launched.lifeline.write("\n");
 			}
 			launched.stdin.end(spec.stdin === undefined ? undefined : Buffer.from(spec.stdin));
+			// The sandbox has nothing left running then.
 			const exitCode = await launched.exited;
-			// The first process is gone; whatever it left running dies with its pid namespace.
-			await cgroup?.killAll();
+			await launched.drained;
 			if (guard.aborted)
 				throw new GroveError("ABORTED", "the run was aborted", { cause: spec.signal?.reason });
 			const durationMs = Math.round(performance.now() - started);
@@ -244,7 +273,10 @@ export async function runOnce(
 			launched.lifeline.destroy();
 		}
 	} finally {
-		// The processes are gone and the upper directory is registered; the rest can wait.
-		inBackground(engaged, release);
+		// The upper directory is registered; unmounting and removing the rest can wait.
+		inBackground(engaged, async () => {
+			await launched.ended;
+			await release();
+		});
 	}
 }

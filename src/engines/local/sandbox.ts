@@ -7,22 +7,25 @@ import { attachShell, type ShellProcess, type ShellSession, shellArgv } from "..
 import { descendantsOf, processGroupOf } from "../../util/index.js";
 import type { ExecResult, FileData, ImageId, OpenSandboxOptions, RunSpec, Sandbox } from "../types.js";
 import { Cgroup } from "./cgroup.js";
+import { enterSandbox } from "./enter.js";
 import { readInside, writeInside } from "./inside.js";
-import { exitStatus, type Launched, launch, spawnInCgroup } from "./launch.js";
+import { exitStatus, type Launched } from "./launch.js";
 import { defaultMaxOutputBytes, OutputCapture, outputTo } from "./output.js";
 import { signalQuietly } from "./procs.js";
-import { commandArgv, defaultEnv, type Engaged, guardRun, prepare, stopTree } from "./run.js";
+import {
+	commandArgv,
+	defaultEnv,
+	type Engaged,
+	guardRun,
+	requireLimits,
+	startPrepared,
+	stopTree,
+} from "./run.js";
 import type { ImageRecord } from "./store.js";
-
-/** Runs argv in `cwd` inside the sandbox: through the image's /bin/sh unless cwd is `/`. */
-function inCwd(argv: string[], cwd: string): string[] {
-	if (cwd === "/") return argv;
-	return ["/bin/sh", "-c", 'cd -- "$1" || exit 1; shift; exec "$@"', "grove-cwd", cwd, ...argv];
-}
 
 /**
  * A long-lived sandbox: the image mounted in its own namespaces, held by a first process that waits
- * on grove's lifeline. Commands enter those namespaces with nsenter; files go in and out through
+ * on grove's lifeline. Commands enter those namespaces through `enterSandbox`; files go in and out through
  * `/proc/<first process>/root`, resolved inside the sandbox.
  */
 export class LocalSandbox implements Sandbox {
@@ -52,24 +55,19 @@ export class LocalSandbox implements Sandbox {
 		options: OpenSandboxOptions,
 		onClose: (sandbox: LocalSandbox) => void,
 	): Promise<LocalSandbox> {
-		const { work, cgroup, release } = await prepare(engaged, options.limits);
-		let launched: Launched | null = null;
+		requireLimits(engaged, options.limits);
+		const prepared = await engaged.spares.take(options.network ?? false);
+		const { work, cgroup, launched, release } = prepared;
+		await startPrepared(engaged, prepared, options.limits, {
+			lowers: record.layers.map((id) => engaged.store.layerPath(id)),
+			host: record.base === "host",
+			cwd: "/",
+			mode: "sandbox",
+			pause: false,
+			argv: [],
+			env: defaultEnv,
+		});
 		try {
-			launched = launch({
-				tools: engaged.tools,
-				storeRoot: engaged.store.root,
-				workName: work.name,
-				lowers: record.layers.map((id) => engaged.store.layerPath(id)),
-				host: record.base === "host",
-				network: options.network ?? false,
-				rootless: engaged.rootless,
-				cwd: "/",
-				mode: "sandbox",
-				pause: false,
-				argv: [],
-				env: defaultEnv,
-				cgroup,
-			});
 			launched.stdin.end();
 			await launched.started;
 			const sandbox: LocalSandbox = new LocalSandbox(
@@ -84,8 +82,8 @@ export class LocalSandbox implements Sandbox {
 			);
 			return sandbox;
 		} catch (error) {
-			launched?.lifeline.destroy();
-			if (launched) await launched.exited;
+			launched.lifeline.destroy();
+			await launched.ended;
 			await release();
 			throw error;
 		}
@@ -95,27 +93,16 @@ export class LocalSandbox implements Sandbox {
 		return `/proc/${this.initPid}/root`;
 	}
 
-	/** Starts `argv` inside the sandbox's namespaces, in its own nested cgroup, as nsenter's child. */
-	private enter(argv: string[], env: Record<string, string>, cgroup: Cgroup | null) {
-		return spawnInCgroup(
-			this.engaged.tools,
+	/** Starts `argv` in `cwd` inside the sandbox, in its own nested cgroup, as the entering process's child. */
+	private enter(argv: string[], cwd: string, env: Record<string, string>, cgroup: Cgroup | null) {
+		return enterSandbox(this.engaged.tools, {
+			target: this.initPid,
+			rootless: this.engaged.rootless,
 			cgroup,
-			[
-				this.engaged.tools.nsenter,
-				`--target=${this.initPid}`,
-				...(this.engaged.rootless ? ["--user", "--preserve-credentials"] : []),
-				"--mount",
-				"--uts",
-				"--ipc",
-				"--net",
-				"--pid",
-				"--root",
-				"--wd",
-				"--",
-				...argv,
-			],
-			{ ...defaultEnv, ...env },
-		);
+			cwd,
+			argv,
+			env: { ...defaultEnv, ...env },
+		});
 	}
 
 	private ensureOpen(): void {
@@ -138,14 +125,14 @@ export class LocalSandbox implements Sandbox {
 	}
 
 	private async execute(spec: Omit<RunSpec, "disposable" | "limits">): Promise<ExecResult> {
-		const argv = inCwd(commandArgv(spec), spec.cwd ?? "/");
+		const argv = commandArgv(spec);
 		if (spec.files) await this.putFiles(spec.files);
 		const started = performance.now();
 		const cgroup = this.cgroup
 			? await Cgroup.create(`exec-${randomBytes(4).toString("hex")}`, {}, this.cgroup)
 			: null;
 		try {
-			const child = this.enter(argv, spec.env ?? {}, cgroup);
+			const child = this.enter(argv, spec.cwd ?? "/", spec.env ?? {}, cgroup);
 			const maxBytes = spec.maxOutputBytes ?? defaultMaxOutputBytes;
 			const stdout = new OutputCapture(
 				child.stdout as NonNullable<typeof child.stdout>,
@@ -197,15 +184,15 @@ export class LocalSandbox implements Sandbox {
 		const cgroup = this.cgroup
 			? await Cgroup.create(`session-${randomBytes(4).toString("hex")}`, {}, this.cgroup)
 			: null;
-		const child = this.enter(inCwd(shellArgv(), options.cwd ?? "/"), options.env ?? {}, cgroup);
-		const nsenterPid = child.pid as number;
+		const child = this.enter(shellArgv(), options.cwd ?? "/", options.env ?? {}, cgroup);
+		const enteringPid = child.pid as number;
 		const exited = new Promise<number | null>((resolve) => {
 			child.once("error", () => resolve(null));
 			child.once("exit", (code, signal) => resolve(exitStatus(code, signal)));
 		});
 		exited.then(() => cgroup?.remove()).catch(() => {});
-		// nsenter forks the shell into the sandbox's pid namespace and waits for it.
-		const shellPid = () => descendantsOf(nsenterPid).find((pid) => pid !== nsenterPid) ?? null;
+		// The entering process forks the shell into the sandbox's pid namespace and waits for it.
+		const shellPid = () => descendantsOf(enteringPid).find((pid) => pid !== enteringPid) ?? null;
 		const process: ShellProcess = {
 			stdin: child.stdin as NonNullable<typeof child.stdin>,
 			stdout: child.stdout as NonNullable<typeof child.stdout>,
@@ -215,8 +202,8 @@ export class LocalSandbox implements Sandbox {
 				const shell = shellPid();
 				if (shell === null) return;
 				if (target === "job" && signal === "SIGINT") {
-					// Ctrl-C: the shell's process group, but not nsenter, which would exit and take the pipes.
-					for (const pid of processGroupOf(shell)) if (pid !== nsenterPid) signalQuietly(pid, signal);
+					// Ctrl-C: the shell's process group, but not the entering process, which would exit and take the pipes.
+					for (const pid of processGroupOf(shell)) if (pid !== enteringPid) signalQuietly(pid, signal);
 					return;
 				}
 				if (target === "all" && signal === "SIGKILL") {
@@ -228,9 +215,9 @@ export class LocalSandbox implements Sandbox {
 				if (target === "all") {
 					signalQuietly(shell, signal);
 					if (signal === "SIGKILL") {
-						// nsenter stopped itself when the shell was frozen; it must go too, or nobody reaps the
-						// shell and the sandbox's pid namespace can never finish dying.
-						signalQuietly(nsenterPid, "SIGKILL");
+						// The entering process goes too: it holds the session's pipes, and nothing is left for
+						// it to wait for.
+						signalQuietly(enteringPid, "SIGKILL");
 						void cgroup?.killAll();
 					}
 				}
@@ -286,7 +273,7 @@ export class LocalSandbox implements Sandbox {
 		await Promise.all([...this.sessions].map((session) => session.close()));
 		this.launched.lifeline.end();
 		await stopTree(this.launched, this.cgroup, this.launched.exited, () => this.initPid);
-		await this.launched.exited;
+		await this.launched.ended;
 		await Promise.allSettled([...this.running]);
 		await this.release();
 		this.onClose();

@@ -4,10 +4,8 @@ import { GroveError } from "../../errors.js";
 
 const directories = ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"];
 
-/** Absolute paths of the host programs the local engine runs (util-linux, GNU tar, coreutils, perl). */
+/** Absolute paths of the host programs the local engine runs (GNU tar, coreutils, perl). */
 export interface Tools {
-	sh: string;
-	nsenter: string;
 	tar: string;
 	cp: string;
 	perl: string;
@@ -28,11 +26,11 @@ function find(name: string): string | null {
 
 export function findTools(): Tools {
 	const found: Partial<Tools> = {};
-	for (const name of ["sh", "nsenter", "tar", "cp", "perl"] as const) {
+	for (const name of ["tar", "cp", "perl"] as const) {
 		const path = find(name);
 		if (path === null) {
 			throw new GroveError("UNSUPPORTED", `the local engine needs ${name}, which this machine lacks`, {
-				hint: "install util-linux, tar, coreutils and perl, or use the docker engine",
+				hint: "install tar, coreutils and perl, or use the docker engine",
 			});
 		}
 		found[name] = path;

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { chmod, copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { type Engine, openEngine } from "../../../src/index.js";
@@ -85,6 +85,27 @@ describeIf(
 			});
 		});
 
+		test("a sandbox runs a command in a cwd on an image with no shell, resolving the cwd inside", async ({
+			engine,
+			dir,
+		}) => {
+			const rootfs = join(dir, "bare");
+			await mkdir(join(rootfs, "bin"), { recursive: true });
+			await mkdir(join(rootfs, "opt", "app"), { recursive: true });
+			await copyFile("/bin/busybox", join(rootfs, "bin", "busybox"));
+			await chmod(join(rootfs, "bin", "busybox"), 0o755);
+			// Absolute: on the host it would lead to the host's /opt/app, which does not exist.
+			await symlink("/opt/app", join(rootfs, "work"));
+			const image = await engine.importImage({ kind: "directory", path: rootfs });
+			await using sandbox = await engine.open(image);
+			expect(await engine.stat(image, "/bin/sh")).toBeNull();
+			const here = await sandbox.exec({ argv: ["/bin/busybox", "pwd", "-P"], cwd: "/work" });
+			expect(here).toMatchObject({ exitCode: 0, stdout: "/opt/app\n", stderr: "" });
+			const missing = await sandbox.exec({ argv: ["/bin/busybox", "true"], cwd: "/no/such" });
+			expect(missing.exitCode).toBe(1);
+			expect(missing.stderr).toContain("/no/such");
+		});
+
 		test("the host root is not mounted inside the sandbox at all", async ({ engine, dir }) => {
 			const image = await busybox(engine, dir);
 			const result = await engine.run(image, { shell: "cut -d' ' -f5 /proc/self/mountinfo | sort" });
@@ -142,22 +163,26 @@ describeIf(
 			const engine = await openEngine({ kind: "local", home });
 			const image = await busybox(engine, dir);
 			await engine.close();
+			// Runs before the last one: by then the engine keeps spare setup processes too.
 			const script = `
 			import { openEngine } from ${JSON.stringify(new URL("../../../dist/index.js", import.meta.url).pathname)};
 			const engine = await openEngine({ kind: "local", home: ${JSON.stringify(home)} });
+			for (let run = 0; run < 3; run++) await engine.run(${JSON.stringify(image)}, { argv: ["true"] });
 			await engine.run(${JSON.stringify(image)}, { shell: "echo started; echo x > /half; sleep 600" });
 		`;
 			const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "ignore" });
 			const { store } = await engine.info();
-			await expect.poll(async () => (await readdir(join(store, "tmp"))).length, { timeout: 10_000 }).toBe(1);
 			await expect.poll(async () => countSleepers(), { timeout: 10_000 }).toBe(1);
+			expect(await processesWith(store)).toBeGreaterThan(0);
 			child.kill("SIGKILL");
 			await once(child, "exit");
 			const images = await readdir(join(store, "images"));
+			// The sandbox and the spares die with the grove that started them.
+			await expect.poll(async () => processesWith(store), { timeout: 10_000 }).toBe(0);
+			expect(await countSleepers()).toBe(0);
 			const again = await openEngine({ kind: "local", home });
 			try {
 				expect(await readdir(join(store, "tmp"))).toEqual([]);
-				expect(await countSleepers()).toBe(0);
 				expect(await readdir(join(store, "images"))).toEqual(images);
 				expect((await again.run(image, { argv: ["echo", "fine"] })).stdout).toBe("fine\n");
 			} finally {
@@ -166,6 +191,17 @@ describeIf(
 		});
 	},
 );
+
+/** Processes whose command line has `text` as an argument (grove's setup processes name the store). */
+async function processesWith(text: string): Promise<number> {
+	let count = 0;
+	for (const name of await readdir("/proc")) {
+		if (!/^\d+$/.test(name)) continue;
+		const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
+		if (cmdline.split("\0").includes(text)) count++;
+	}
+	return count;
+}
 
 async function countSleepers(): Promise<number> {
 	let count = 0;
