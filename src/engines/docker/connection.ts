@@ -4,6 +4,10 @@ import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { GroveError } from "../../errors.js";
+import { hostKeyCheck } from "./known-hosts.js";
+
+type SshAlgorithms = NonNullable<NonNullable<Docker.DockerOptions["sshOptions"]>["algorithms"]>;
+type HostKeyAlgorithms = NonNullable<SshAlgorithms["serverHostKey"]>;
 
 /** An engine endpoint grove may try: a unix socket, or a `tcp://`/`ssh://` address. */
 interface Candidate {
@@ -14,6 +18,8 @@ interface Candidate {
 	socketPath?: string;
 	/** How an `ssh://` address logs in, for messages: the agent, a key file, or nothing. */
 	login?: SshLogin;
+	/** Why the last attempt failed, when the candidate knows better than the error it raised. */
+	refusal?: () => string | undefined;
 }
 
 interface SshLogin {
@@ -63,7 +69,9 @@ export async function connectDocker(options: ConnectOptions = {}): Promise<Docke
 			await ping.call(docker, { abortSignal: AbortSignal.timeout(options.pingTimeoutMs ?? 3000) });
 			return { docker, endpoint: candidate.endpoint };
 		} catch (error) {
-			tried.push(`${candidate.endpoint} (${describeFailure(error, candidate.login)})`);
+			tried.push(
+				`${candidate.endpoint} (${candidate.refusal?.() ?? describeFailure(error, candidate.login)})`,
+			);
 		}
 	}
 	throw new GroveError("UNSUPPORTED", `no Docker or Podman engine answered; tried ${tried.join(", ")}`, {
@@ -124,19 +132,29 @@ function parseDockerHost(host: string, env: NodeJS.ProcessEnv = process.env): Ca
 		return { endpoint: host, options };
 	}
 	if (url.protocol === "ssh:") {
+		const port = Number(url.port || "22");
+		// URL keeps an IPv6 address in brackets, which neither known_hosts nor the transport wants.
+		const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+		const hostKey = hostKeyCheck(hostname, port, env.HOME ?? homedir());
 		// The ssh command's default: the local user's name.
 		const user = url.username ? decodeURIComponent(url.username) : (env.USER ?? userInfo().username);
 		const login = sshLogin(user, env);
 		const options: Docker.DockerOptions = {
-			host: url.hostname,
-			port: url.port || "22",
+			host: hostname,
+			port,
 			protocol: "ssh",
 			username: user,
 			// docker-modem runs `docker system dial-stdio` on the remote host over each connection
 			// (Docker's CLI and Podman's `podman-docker` answer it).
-			sshOptions: login.options,
+			sshOptions: {
+				...login.options,
+				hostVerifier: hostKey.verify,
+				...(hostKey.algorithms.length > 0
+					? { algorithms: { serverHostKey: hostKey.algorithms as HostKeyAlgorithms } }
+					: {}),
+			},
 		};
-		return { endpoint: host, options, login };
+		return { endpoint: host, options, login, refusal: hostKey.refusal };
 	}
 	throw invalidHost(host);
 }
