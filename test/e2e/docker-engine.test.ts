@@ -135,8 +135,20 @@ describeIf(podmanMissing(), "docker engine on podman", () => {
 		});
 
 		it("labels its container while it runs and removes it after", async () => {
-			const running = engine.run(image, { shell: "sleep 30", timeoutMs: 20_000, disposable: true });
-			await expect.poll(() => groveContainers("run"), { timeout: 10_000 }).toHaveLength(1);
+			// Killing a container before its command starts makes the run fail instead of end with
+			// 137, so the kill waits for the command's first output.
+			let onStarted = () => {};
+			const started = new Promise<void>((resolve) => {
+				onStarted = resolve;
+			});
+			const running = engine.run(image, {
+				shell: "echo up; sleep 30",
+				timeoutMs: 20_000,
+				disposable: true,
+				onOutput: () => onStarted(),
+			});
+			await Promise.race([started, running]);
+			expect(await groveContainers("run")).toHaveLength(1);
 			const [id] = await groveContainers("run");
 			const labels = (await docker.getContainer(id as string).inspect()).Config.Labels;
 			expect(labels).toMatchObject({
