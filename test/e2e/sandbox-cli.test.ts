@@ -2,11 +2,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { runGrove } from "../support/grove.js";
+import { groveBin, runGrove } from "../support/grove.js";
 import { describeIf, isRoot } from "../support/requires.js";
 import { test as base } from "../support/temp-dir.js";
-
-const main = new URL("../../dist/bin/grove.cjs", import.meta.url).pathname;
 
 /** `grove` in a fresh GROVE_HOME, on session `e2e`. */
 const test = base.extend<{ grove: (...args: string[]) => ReturnType<typeof runGrove> }>({
@@ -39,6 +37,23 @@ describeIf(
 	isRoot() ? null : "root (the local engine mounts overlays)",
 	"grove sandbox sessions on the local engine",
 	() => {
+		test("ends quietly with status 0 when a pipe's reader stops early", async ({ dir, grove }) => {
+			await grove("use", "host");
+			await grove(
+				"run",
+				"-s",
+				"mkdir /many && cd /many && seq 4000 | sed s/^/a-file-with-a-long-name-/ | xargs touch",
+			);
+			// A listing longer than a pipe buffers, read by a `head` that exits after one line.
+			const env = { ...process.env, GROVE_HOME: join(dir, "home"), GROVE_SESSION: "e2e" };
+			const script = `"$0" "$1" ls /many 2>"$2" | head -n 1 >/dev/null; echo "status=\${PIPESTATUS[0]}"; cat "$2"`;
+			const piped = spawnSync("bash", ["-c", script, process.execPath, groveBin, join(dir, "err")], {
+				env,
+				encoding: "utf8",
+			});
+			expect(piped.stdout).toBe("status=0\n");
+		});
+
 		test("use, run, branch, rollback and diff: the main job", async ({ grove }) => {
 			expect(await grove("use", "host")).toMatchObject({ exitCode: 0, stdout: "export GROVE_SESSION=e2e\n" });
 			expect(await grove("run", "-s", "mkdir -p /demo && echo one > /demo/a")).toEqual({
@@ -256,7 +271,7 @@ describeIf(
 
 		test("Ctrl-C cancels the command: exit 130, recorded off the branch", async ({ grove, dir }) => {
 			await grove("use", "host");
-			const child = spawn(process.execPath, [main, "run", "--", "sleep", "987654"], {
+			const child = spawn(process.execPath, [groveBin, "run", "--", "sleep", "987654"], {
 				env: { ...process.env, GROVE_HOME: join(dir, "home"), GROVE_SESSION: "e2e" },
 				stdio: ["ignore", "pipe", "pipe"],
 			});
@@ -284,7 +299,7 @@ describeIf(
 			await grove("use", "host");
 			const child = spawn(
 				process.execPath,
-				[main, "run", "-s", "echo first; echo warning >&2; sleep 765432"],
+				[groveBin, "run", "-s", "echo first; echo warning >&2; sleep 765432"],
 				{
 					env: { ...process.env, GROVE_HOME: join(dir, "home"), GROVE_SESSION: "e2e" },
 					stdio: ["ignore", "pipe", "pipe"],
@@ -319,7 +334,7 @@ describeIf(
 			dir,
 		}) => {
 			await grove("use", "host");
-			const child = spawn(process.execPath, [main, "run", "--", "sleep", "876543"], {
+			const child = spawn(process.execPath, [groveBin, "run", "--", "sleep", "876543"], {
 				env: { ...process.env, GROVE_HOME: join(dir, "home"), GROVE_SESSION: "e2e" },
 				stdio: "ignore",
 			});

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 
-const main = new URL("../../dist/bin/grove.cjs", import.meta.url).pathname;
+/** The built CLI, for tests that run it through a shell. */
+export const groveBin = new URL("../../dist/bin/grove.cjs", import.meta.url).pathname;
 
 export interface GroveRun {
 	exitCode: number;
@@ -14,7 +15,7 @@ export function runGrove(
 	options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<GroveRun> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [main, ...args], {
+		const child = spawn(process.execPath, [groveBin, ...args], {
 			cwd: options.cwd,
 			env: { ...process.env, ...options.env },
 			stdio: ["pipe", "pipe", "pipe"],

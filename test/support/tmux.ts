@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "vitest";
 import { shellJoin } from "../../src/util/index.js";
+import { groveBin } from "./grove.js";
 import { hasCommand } from "./requires.js";
 
 const run = promisify(execFile);
-const main = new URL("../../dist/bin/grove.cjs", import.meta.url).pathname;
 
 /** Null when tmux is on PATH, else what is missing (for `describeIf`). */
 export const tmuxMissing = hasCommand("tmux") ? null : "tmux is not installed";
@@ -47,7 +47,7 @@ export class Terminal {
 
 	/** Starts `grove ARGS` in a fresh terminal. */
 	static grove(args: readonly string[], options: TerminalOptions): Promise<Terminal> {
-		return Terminal.start([process.execPath, main, ...args], options);
+		return Terminal.start([process.execPath, groveBin, ...args], options);
 	}
 
 	static async start(argv: readonly string[], options: TerminalOptions): Promise<Terminal> {
