@@ -8,6 +8,7 @@ export {
 	type EngineInfo,
 	type ExecResult,
 	exportChanges,
+	type FileData,
 	type FileStat,
 	type GcOptions,
 	type GcResult,

@@ -8,6 +8,7 @@ import type {
 	DiffEntry,
 	Engine,
 	EngineInfo,
+	FileData,
 	FileStat,
 	GcOptions,
 	GcResult,
@@ -559,7 +560,7 @@ export class DockerEngine implements Engine {
 	}
 
 	/** Writes files into a container, created or running, through the archive API. */
-	async putFiles(container: Docker.Container, files: Record<string, string | Uint8Array>): Promise<void> {
+	async putFiles(container: Docker.Container, files: Record<string, FileData>): Promise<void> {
 		try {
 			await container.putArchive(packFiles(files), { path: "/" });
 		} catch (error) {
