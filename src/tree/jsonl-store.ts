@@ -1,4 +1,4 @@
-import { constants, copyFileSync, fdatasyncSync, writeSync } from "node:fs";
+import { constants, copyFileSync, fdatasyncSync, fstatSync, readSync, writeSync } from "node:fs";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { GroveError } from "../errors.js";
@@ -185,7 +185,7 @@ export class JsonlStore implements TreeStore {
 			});
 		}
 		const record = this.format === "chimera" ? entryToChimera(entry) : entry;
-		const line = `${this.#needsNewline ? "\n" : ""}${JSON.stringify(record)}\n`;
+		const line = `${this.#needsNewline && !endsWithNewline(this.#handle.fd) ? "\n" : ""}${JSON.stringify(record)}\n`;
 		try {
 			this.#expected += writeLine(this.#handle.fd, line, this.path);
 		} catch (error) {
@@ -438,6 +438,21 @@ function writeLine(fd: number, line: string, path: string): number {
 		});
 	}
 	return written;
+}
+
+/**
+ * True when the file's last byte is `\n`: an unterminated line seen earlier was finished since by
+ * the process writing it (it was in the middle of its write), so the next line needs no newline
+ * before it. False when that cannot be told: an extra newline makes a blank line, which is harmless.
+ */
+function endsWithNewline(fd: number): boolean {
+	try {
+		const { size } = fstatSync(fd);
+		const last = Buffer.alloc(1);
+		return size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 0x0a;
+	} catch {
+		return false;
+	}
 }
 
 function isBlank(buffer: Buffer, start: number, end: number): boolean {

@@ -201,6 +201,11 @@ export class Tree {
 		return this.#pathNodes(leafId).map((node) => node.id);
 	}
 
+	/** The types of the entries `pathIds` lists, without parsing any. */
+	pathTypes(leafId: string | null): string[] {
+		return this.#pathNodes(leafId).map((node) => node.type);
+	}
+
 	/** Entries from the root down to `leafId`. */
 	path(leafId: string | null): SessionEntry[] {
 		return this.#pathNodes(leafId).map((node) => this.#entryOf(node));

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { SessionTree } from "../../src/index.js";
@@ -152,6 +152,22 @@ describe("loading a damaged file", () => {
 			{ line: 3, code: "invalid_json" },
 		]);
 		await reopened.close();
+	});
+
+	test("a last line its writer finishes after the load is not split from the next append", async ({
+		dir,
+	}) => {
+		const whole = line("b", "a");
+		const path = await fileWith(dir, [headerLine, line("a", null), whole.slice(0, 40)], "");
+		const session = await SessionTree.open(path);
+		expect(session.diagnostics.map(({ code }) => code)).toEqual(["torn_line"]);
+		await appendFile(path, `${whole.slice(40)}\n`);
+		const c = session.addMessage({ role: "user", content: "c", timestamp: 2 });
+		await session.close();
+		const lines = (await readFile(path, "utf8")).split("\n");
+		expect(lines.slice(0, 3)).toEqual([headerLine, line("a", null), whole]);
+		expect(JSON.parse(lines[3] as string)).toMatchObject({ id: c, parentId: "a" });
+		expect(lines).toHaveLength(5);
 	});
 
 	test("a file with content but no header is refused and left untouched", async ({ dir }) => {
