@@ -4,7 +4,7 @@
 // child process, so times include loading and peak RSS is that process's alone; contenders
 // alternate and the median of the runs is printed, with the ratios.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,7 @@ const loaders = {
 	grove: async () => (await import(grovePath)).SessionTree,
 	"grove-entries": async () => (await import(grovePath)).SessionTree,
 	pi: async () => (await import(piSessionManager)).SessionManager,
+	"parse-only": async () => null,
 };
 
 const contenders = {
@@ -41,6 +42,18 @@ const contenders = {
 		const path = session.getBranch();
 		await session.close();
 		return { messages: context.messages.length, path: path.length, leaf: session.activeLeaf };
+	},
+	// No index, no context: the file read and every line given to JSON.parse, the results kept. What
+	// walking every entry costs at the least, whoever does it.
+	async "parse-only"(_, file) {
+		const buffer = readFileSync(file);
+		const entries = [];
+		let start = 0;
+		for (let end = buffer.indexOf(10); end !== -1; end = buffer.indexOf(10, start)) {
+			entries.push(JSON.parse(buffer.toString("utf8", start, end)));
+			start = end + 1;
+		}
+		return { lines: entries.length };
 	},
 	async pi(SessionManager, file) {
 		const session = SessionManager.open(file, join(file, ".."));
@@ -192,13 +205,13 @@ async function main() {
 		for (const entries of [10_000, 100_000]) {
 			const file = await generate(join(dir, String(entries)), entries);
 			const megabytes = statSync(file).size / 1e6;
-			const names = ["pi", "grove", "grove-entries"];
+			const names = ["pi", "grove", "grove-entries", "parse-only"];
 			const runs = Object.fromEntries(names.map((name) => [name, []]));
-			for (let round = 0; round < 3; round++) {
+			for (let round = 0; round < 5; round++) {
 				for (const name of names) runs[name].push(child(["open", name, file]));
 			}
 			const first = runs.pi[0];
-			for (const name of names) {
+			for (const name of names.filter((name) => name !== "parse-only")) {
 				const { leaf, messages, path } = runs[name][0];
 				if (leaf !== first.leaf || messages !== first.messages || path !== first.path) {
 					throw new Error(`${name} and pi disagree: ${JSON.stringify({ [name]: runs[name][0], pi: first })}`);
@@ -211,20 +224,23 @@ async function main() {
 			const pi = summary("pi");
 			const cell = ({ ms, rss }) => `${ms.toFixed(0)} ms, ${rss.toFixed(0)} MB`;
 			const ratio = ({ ms, rss }) => `${(pi.ms / ms).toFixed(1)}x, ${((100 * rss) / pi.rss).toFixed(0)}%`;
-			const [grove, entriesToo] = [summary("grove"), summary("grove-entries")];
-			rows.push([
-				`${entries / 1000}k (${megabytes.toFixed(0)} MB, path ${first.path})`,
-				cell(pi),
-				cell(grove),
-				ratio(grove),
-				cell(entriesToo),
-				ratio(entriesToo),
-			]);
+			const size = `${entries / 1000}k (${megabytes.toFixed(0)} MB, path ${first.path})`;
+			for (const [name, label] of [
+				["grove", "grove, path as ids"],
+				["grove-entries", "grove, path as entries"],
+				["parse-only", "JSON.parse of every line"],
+			]) {
+				const measured = summary(name);
+				rows.push([size, label, cell(pi), cell(measured), ratio(measured)]);
+			}
 		}
-		console.log("open + build the leaf's context + walk the leaf path: time (median of 3) and peak RSS");
-		console.log("grove: path walked as ids; grove, entries: every entry on the path parsed too");
+		console.log("open + build the leaf's context + walk the leaf path: time (median of 5) and peak RSS");
+		console.log(
+			"as ids: only the context's entries are parsed; as entries: getBranch(), every entry on the path",
+		);
+		console.log("JSON.parse of every line: neither grove nor pi, the least a walk of every entry costs");
 		console.log("vs pi: how many times faster, and the share of pi's peak memory\n");
-		printTable(["entries", "pi 0.73.1", "grove", "vs pi", "grove, entries", "vs pi"], rows);
+		printTable(["entries", "walk", "pi 0.73.1", "time, peak RSS", "vs pi"], rows);
 
 		const count = 50_000;
 		const rates = {};

@@ -144,6 +144,7 @@ async function measure(open) {
 	await close?.();
 	return {
 		firstScreenMs,
+		firstMoveMs: moves[0],
 		moves: stats(moves),
 		walks: walks.length > 0 ? stats(walks) : null,
 		bytes: terminal.bytes,
@@ -194,6 +195,12 @@ const rows = [
 		ms(grove.firstScreenMs),
 		ms(pi.firstScreenMs),
 		`${(pi.firstScreenMs / grove.firstScreenMs).toFixed(1)}×`,
+	],
+	[
+		"first move + redraw",
+		ms(grove.firstMoveMs),
+		ms(pi.firstMoveMs),
+		`${(pi.firstMoveMs / grove.firstMoveMs).toFixed(1)}×`,
 	],
 	[
 		"move + redraw, mean",

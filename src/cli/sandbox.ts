@@ -1,6 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { type Command, Option } from "commander";
+import type { FileData } from "../engines/index.js";
 import { GroveError } from "../errors.js";
 import { renderTable } from "./output.js";
 import {
@@ -115,23 +116,23 @@ export function registerSandboxCommands(program: Command): void {
 				hint: "give seconds, e.g. 30",
 			});
 		}
-		const files: Record<string, Uint8Array> = {};
+		const files: Record<string, FileData> = {};
 		for (const spec of options.file) {
 			const colon = spec.lastIndexOf(":");
 			const host = colon > 0 ? spec.slice(0, colon) : spec;
 			const dest = colon > 0 ? spec.slice(colon + 1) : basename(spec);
-			files[dest] = new Uint8Array(
-				await readFile(host).catch((error: NodeJS.ErrnoException) => {
-					throw new GroveError("NOT_FOUND", `cannot read ${host}: ${error.code ?? error.message}`, {
-						hint: "give --file HOST[:DEST] with a file on this machine",
-					});
-				}),
-			);
+			files[dest] = await readHostFile(host).catch((error: NodeJS.ErrnoException) => {
+				throw new GroveError("NOT_FOUND", `cannot read ${host}: ${error.code ?? error.message}`, {
+					hint: "give --file HOST[:DEST] with a file on this machine",
+				});
+			});
 		}
 		const controller = new AbortController();
 		const interrupt = () => controller.abort();
 		process.once("SIGINT", interrupt);
 		process.once("SIGTERM", interrupt);
+		// Output goes to the terminal as the command writes it; `-f json` prints it in the result.
+		const live = options.format !== "json";
 		try {
 			await withSession(options, async ({ session }) => {
 				const result = await session.run({
@@ -144,16 +145,13 @@ export function registerSandboxCommands(program: Command): void {
 					onlyOk: options.onlyOk ?? false,
 					...(options.network ? { network: true } : {}),
 					signal: controller.signal,
+					...(live ? { onOutput: (stream, chunk) => process[stream].write(chunk) } : {}),
 				});
-				if (options.format === "json") printJson(result);
-				else {
-					process.stdout.write(result.stdout);
-					process.stderr.write(result.stderr);
-					if (result.timedOut) {
-						process.stderr.write(
-							`grove: timed out after ${timeoutSeconds}s; recorded as @${result.entry.id}, the branch did not move\n`,
-						);
-					}
+				if (!live) printJson(result);
+				else if (result.timedOut) {
+					process.stderr.write(
+						`grove: timed out after ${timeoutSeconds}s; recorded as @${result.entry.id}, the branch did not move\n`,
+					);
 				}
 				process.exitCode = result.exitCode;
 			});
@@ -347,4 +345,15 @@ export function registerSandboxCommands(program: Command): void {
 			}
 		});
 	});
+}
+
+/** A host file's bytes and permission bits, so a script copied in stays executable. */
+async function readHostFile(path: string): Promise<FileData> {
+	const handle = await open(path);
+	try {
+		const info = await handle.stat();
+		return { content: new Uint8Array(await handle.readFile()), mode: info.mode & 0o7777 };
+	} finally {
+		await handle.close();
+	}
 }

@@ -58,13 +58,12 @@ async function runLine(
 ): Promise<void> {
 	const controller = new AbortController();
 	setCancel(persistent === undefined ? () => controller.abort() : () => persistent.interrupt());
+	const onOutput = (stream: "stdout" | "stderr", chunk: Uint8Array) => process[stream].write(chunk);
 	try {
 		const result =
 			persistent === undefined
-				? await session.run({ shell: line, signal: controller.signal })
-				: await persistent.run(line);
-		process.stdout.write(result.stdout);
-		process.stderr.write(result.stderr);
+				? await session.run({ shell: line, signal: controller.signal, onOutput })
+				: await persistent.run(line, { onOutput });
 		if (result.status === "cancelled") process.stderr.write("^C (cancelled; recorded off the branch)\n");
 		else if (result.exitCode !== 0) process.stderr.write(`[exit ${result.exitCode}]\n`);
 	} catch (error) {

@@ -14,6 +14,7 @@ export type {
 	Engine,
 	EngineInfo,
 	ExecResult,
+	FileData,
 	FileStat,
 	GcOptions,
 	GcResult,

@@ -11,6 +11,12 @@ export interface Limits {
 	memoryBytes?: number;
 }
 
+/**
+ * A file to write into a sandbox: its content, or its content and permission bits. Content alone
+ * makes a new file 0644 (an existing file keeps its mode); a `mode` is applied either way.
+ */
+export type FileData = string | Uint8Array | { content: string | Uint8Array; mode: number };
+
 export interface RunSpec {
 	/** The program and its arguments. Exactly one of `argv` and `shell` is given. */
 	argv?: string[];
@@ -22,11 +28,16 @@ export interface RunSpec {
 	env?: Record<string, string>;
 	stdin?: string | Uint8Array;
 	/** Files written into the sandbox before the command starts, by absolute path. */
-	files?: Record<string, string | Uint8Array>;
+	files?: Record<string, FileData>;
 	/** Kills the whole process tree after this many milliseconds; the result has `timedOut: true`. */
 	timeoutMs?: number;
 	/** Output kept per stream; the rest is dropped and the result has `truncated: true`. Default 10 MiB. */
 	maxOutputBytes?: number;
+	/**
+	 * Called with each chunk of output as the command writes it, all of it (`maxOutputBytes` bounds
+	 * only what the result keeps), so a caller can show the output live.
+	 */
+	onOutput?: (stream: "stdout" | "stderr", chunk: Uint8Array) => void;
 	/** Throw the changes away: the result's `image` is the input image. */
 	disposable?: boolean;
 	/** Give the command the network; default loopback only. */
@@ -106,7 +117,7 @@ export interface Sandbox extends AsyncDisposable {
 	readonly image: ImageId;
 	exec(spec: Omit<RunSpec, "disposable" | "limits">): Promise<ExecResult>;
 	session(options?: { cwd?: string; env?: Record<string, string> }): Promise<ShellSession>;
-	putFiles(files: Record<string, string | Uint8Array>): Promise<void>;
+	putFiles(files: Record<string, FileData>): Promise<void>;
 	/** The file's bytes, or null when there is no such file. */
 	getFile(path: string): Promise<Uint8Array | null>;
 	/** Records the sandbox's filesystem as it is now as a new image (the opened one when nothing changed). */

@@ -1,4 +1,5 @@
 import { posix } from "node:path";
+import type { FileData } from "../engines/index.js";
 import { GroveError } from "../errors.js";
 import type {
 	Branch,
@@ -264,6 +265,14 @@ export class SessionHistory {
 			createdAt: run.createdAt,
 			data: { ...run.data, status: run.status, disposable: run.disposable },
 		});
+	}
+
+	/** The pending files of `state` as an engine writes them: by absolute path, with their modes. */
+	pendingFiles(state: SandboxState): Record<string, FileData> {
+		const files: Record<string, FileData> = {};
+		for (const file of this.pendingFileContents(state))
+			files[file.path] = { content: file.content, mode: file.mode };
+		return files;
 	}
 
 	/** The content of the pending files of `state`, by absolute path. */

@@ -1,5 +1,5 @@
-import type { Engine, Sandbox } from "../engines/index.js";
-import type { ShellSession } from "../shell/index.js";
+import type { Engine, RunSpec, Sandbox } from "../engines/index.js";
+import type { CommandResult, ShellSession } from "../shell/index.js";
 import type { HistoryEntry } from "../store/index.js";
 import { shellQuote } from "../util/index.js";
 import { resultData, runOutcome, runStatus, type SessionRunResult } from "./outcome.js";
@@ -34,16 +34,21 @@ export class PersistentShell {
 		await this.#closeSandbox();
 		const state = this.#session.history.state(`@${head.id}`);
 		this.#sandbox = await this.#engine.open(state.image);
-		const files: Record<string, Uint8Array> = {};
-		for (const file of this.#session.history.pendingFileContents(state)) files[file.path] = file.content;
+		const files = this.#session.history.pendingFiles(state);
 		if (Object.keys(files).length > 0) await this.#sandbox.putFiles(files);
 		this.#shell = await this.#sandbox.session({ cwd: state.cwd, env: { ...state.env } });
 		this.#headId = head.id;
 		return this.#shell;
 	}
 
-	/** Runs `command` in the live shell and records it. Ctrl-C goes through `interrupt()`. */
-	run(command: string, options: { timeoutMs?: number } = {}): Promise<SessionRunResult> {
+	/**
+	 * Runs `command` in the live shell and records it; `onOutput` sees its output as it is written.
+	 * Ctrl-C goes through `interrupt()`.
+	 */
+	run(
+		command: string,
+		options: { timeoutMs?: number; onOutput?: RunSpec["onOutput"] } = {},
+	): Promise<SessionRunResult> {
 		const history = this.#session.history;
 		return history.locked(async () => {
 			const head = history.head();
@@ -51,10 +56,20 @@ export class PersistentShell {
 				head.id === this.#headId && this.#shell !== undefined ? this.#shell : await this.#reopen(head);
 			this.#interrupted = false;
 			const createdAt = new Date().toISOString();
-			const result = await shell.sendAndWait(
-				command,
-				options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
-			);
+			const onOutput = options.onOutput;
+			const unsubscribe =
+				onOutput === undefined
+					? undefined
+					: shell.onOutput((chunk) => onOutput(chunk.stream, Buffer.from(chunk.data)));
+			let result: CommandResult<string>;
+			try {
+				result = await shell.sendAndWait(
+					command,
+					options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
+				);
+			} finally {
+				unsubscribe?.();
+			}
 			const image = await (this.#sandbox as Sandbox).snapshot();
 			const status = runStatus(result, this.#interrupted);
 			const entry = history.recordRun({

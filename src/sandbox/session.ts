@@ -1,6 +1,6 @@
 import { readFile as readHostFile, stat as statHostFile } from "node:fs/promises";
 import { basename, posix } from "node:path";
-import type { DiffEntry, DockerEngineOptions, Engine } from "../engines/index.js";
+import type { DiffEntry, DockerEngineOptions, Engine, FileData, RunSpec } from "../engines/index.js";
 import { GroveError, isGroveError } from "../errors.js";
 import { type EntryKind, type HistoryEntry, SandboxStore, storePath } from "../store/index.js";
 import { groveHome, shellJoin } from "../util/index.js";
@@ -59,7 +59,7 @@ export interface SessionRunOptions {
 	/** Working directory for this run only, resolved against the session's. */
 	cwd?: string;
 	/** Files for this run only, by path (resolved against the working directory). */
-	files?: Record<string, Uint8Array>;
+	files?: Record<string, FileData>;
 	timeoutMs?: number;
 	/** Record the run off the branch and keep nothing it changed. */
 	disposable?: boolean;
@@ -67,6 +67,8 @@ export interface SessionRunOptions {
 	onlyOk?: boolean;
 	network?: boolean;
 	stdin?: string | Uint8Array;
+	/** Called with the command's output as it is written (see `RunSpec.onOutput`). */
+	onOutput?: RunSpec["onOutput"];
 	signal?: AbortSignal;
 }
 
@@ -251,10 +253,8 @@ export class SandboxSession {
 			const state = this.history.state();
 			const engine = await this.engine();
 			const cwd = posix.resolve(state.cwd, options.cwd ?? ".");
-			const files: Record<string, Uint8Array> = {};
-			for (const file of this.history.pendingFileContents(state)) files[file.path] = file.content;
-			for (const [path, content] of Object.entries(options.files ?? {}))
-				files[posix.resolve(cwd, path)] = content;
+			const files = this.history.pendingFiles(state);
+			for (const [path, data] of Object.entries(options.files ?? {})) files[posix.resolve(cwd, path)] = data;
 			const env = { PATH: defaultPath, HOME: "/root", ...state.env, ...options.env };
 			const title = options.shell ?? shellJoin(options.argv ?? []);
 			const createdAt = new Date().toISOString();
@@ -276,6 +276,7 @@ export class SandboxSession {
 					...(options.disposable ? { disposable: true } : {}),
 					...(options.network === undefined ? {} : { network: options.network }),
 					...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+					...(options.onOutput === undefined ? {} : { onOutput: options.onOutput }),
 					...(options.signal === undefined ? {} : { signal: options.signal }),
 				});
 			} catch (error) {

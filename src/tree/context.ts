@@ -29,13 +29,14 @@ export interface SessionContext {
  */
 export function buildContext(tree: Tree, leafId: string | null): SessionContext {
 	const path = tree.pathIds(leafId);
+	const types = tree.pathTypes(leafId);
 	let thinkingLevel: string | undefined;
 	let model: SessionContext["model"] | undefined;
 	let compactionIndex = -1;
 	// Walking back, the first setting found is the last one on the path: only those are parsed.
 	for (let index = path.length - 1; index >= 0; index--) {
 		const id = path[index] as string;
-		const type = tree.typeOf(id);
+		const type = types[index];
 		if (type === "thinking_level_change" && thinkingLevel === undefined) {
 			const entry = entryOf<ThinkingLevelChangeEntry>(tree, id, type);
 			if (entry !== null) thinkingLevel = entry.thinkingLevel;
@@ -55,6 +56,7 @@ export function buildContext(tree: Tree, leafId: string | null): SessionContext 
 	}
 
 	let selected: string[] = path;
+	let selectedTypes: string[] = types;
 	const head: AgentMessage[] = [];
 	if (compactionIndex !== -1) {
 		const compaction = tree.get(path[compactionIndex] as string) as CompactionEntry;
@@ -69,26 +71,30 @@ export function buildContext(tree: Tree, leafId: string | null): SessionContext 
 		const kept =
 			firstKept !== -1 && firstKept < compactionIndex ? path.slice(firstKept, compactionIndex) : [];
 		selected = [...kept, ...path.slice(compactionIndex + 1)];
+		selectedTypes = [
+			...(kept.length === 0 ? [] : types.slice(firstKept, compactionIndex)),
+			...types.slice(compactionIndex + 1),
+		];
 	}
 
 	const edits = new Map<string, ContextEditEntry["replacement"]>();
-	for (const id of selected) {
-		if (tree.typeOf(id) !== "context_edit") continue;
+	selected.forEach((id, index) => {
+		if (selectedTypes[index] !== "context_edit") return;
 		const edit = entryOf<ContextEditEntry>(tree, id, "context_edit");
 		if (edit !== null) edits.set(edit.targetId, edit.replacement);
-	}
+	});
 
 	const messages = head;
-	for (const id of selected) {
-		const type = tree.typeOf(id);
-		if (type !== "message" && type !== "custom_message" && type !== "branch_summary") continue;
+	selected.forEach((id, index) => {
+		const type = selectedTypes[index];
+		if (type !== "message" && type !== "custom_message" && type !== "branch_summary") return;
 		const message = toMessage(tree.get(id) as SessionEntry);
-		if (message === null) continue;
+		if (message === null) return;
 		const edit = edits.get(id);
 		if (edit === undefined) messages.push(message);
 		else if (edit !== null)
 			messages.push({ ...message, content: normalizeContent(message.role, edit.content) });
-	}
+	});
 	return { messages, thinkingLevel: thinkingLevel ?? "off", model: model ?? null };
 }
 

@@ -206,7 +206,8 @@ export type DiagnosticCode =
 	| "duplicate_id"
 	| "self_parent"
 	| "missing_parent"
-	| "cycle";
+	| "cycle"
+	| "changed_line";
 
 /** The fields of an assistant message that name its model. */
 export interface AssistantModel {

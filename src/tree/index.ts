@@ -31,4 +31,4 @@ export { MemoryStore } from "./memory-store.js";
 export { CURRENT_VERSION } from "./migrate.js";
 export { type CreateOptions, type EntryDraft, type OpenOptions, SessionTree } from "./session-tree.js";
 export type { TreeStore } from "./store.js";
-export { type EntryHead, type RawLine, Tree, type TreeNode } from "./tree.js";
+export { type EntryHead, type LineSource, type RawLine, Tree, type TreeNode } from "./tree.js";

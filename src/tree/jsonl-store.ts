@@ -1,4 +1,4 @@
-import { constants, copyFileSync, fdatasyncSync, writeSync } from "node:fs";
+import { constants, copyFileSync, fdatasyncSync, fstatSync, readSync, writeSync } from "node:fs";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { GroveError } from "../errors.js";
@@ -13,7 +13,7 @@ import {
 } from "./chimera.js";
 import type { DiagnosticCode, SessionEntry, SessionHeader } from "./entries.js";
 import { newEntryId } from "./ids.js";
-import { readLines, scanHead } from "./jsonl-lines.js";
+import { LineReader, readLines, scanHead } from "./jsonl-lines.js";
 import { acquireWriterLock, type WriterLock } from "./lock.js";
 import { CURRENT_VERSION, migrateRecords } from "./migrate.js";
 import type { TreeStore } from "./store.js";
@@ -41,6 +41,8 @@ export class JsonlStore implements TreeStore {
 	readonly path: string;
 	readonly format: JsonlFormat;
 	readonly #handle: FileHandle;
+	/** Reads back the lines the tree indexed by their heads. */
+	readonly #lines: LineReader;
 	readonly #lock: WriterLock | null;
 	readonly #readOnly: boolean;
 	/** Records of a migrated read-only file, inserted from memory instead of read from the file. */
@@ -52,6 +54,8 @@ export class JsonlStore implements TreeStore {
 	#expected = 0;
 	#tailComplete = true;
 	#line = 1;
+	/** The id on the last line indexed by its head: most often the next line's parent. */
+	#previousId: string | null = null;
 	#ownLines = 0;
 	/** The file ends in an unterminated (torn) line: the next append starts with a newline. */
 	#needsNewline = false;
@@ -72,6 +76,7 @@ export class JsonlStore implements TreeStore {
 		this.path = path;
 		this.format = options.format;
 		this.#handle = handle;
+		this.#lines = new LineReader(path, handle.fd);
 		this.header = header;
 		this.#bodyStart = bodyStart;
 		this.#lock = options.lock;
@@ -180,7 +185,7 @@ export class JsonlStore implements TreeStore {
 			});
 		}
 		const record = this.format === "chimera" ? entryToChimera(entry) : entry;
-		const line = `${this.#needsNewline ? "\n" : ""}${JSON.stringify(record)}\n`;
+		const line = `${this.#needsNewline && !endsWithNewline(this.#handle.fd) ? "\n" : ""}${JSON.stringify(record)}\n`;
 		try {
 			this.#expected += writeLine(this.#handle.fd, line, this.path);
 		} catch (error) {
@@ -228,6 +233,7 @@ export class JsonlStore implements TreeStore {
 	async close(): Promise<void> {
 		if (this.#closed) return;
 		this.#closed = true;
+		this.#lines.detach();
 		try {
 			await this.#handle.close();
 		} finally {
@@ -245,27 +251,41 @@ export class JsonlStore implements TreeStore {
 	 * be writing it.
 	 */
 	async #read(tree: Tree, size: number, atLoad: boolean): Promise<void> {
-		const { end, rest } = await readLines(this.#handle, this.#indexed, size, (buffer, start, stop) => {
-			this.#insertLine(tree, buffer, start, stop, false);
-		});
+		const { end, rest } = await readLines(
+			this.#handle,
+			this.#indexed,
+			size,
+			(buffer, start, stop, offset) => {
+				this.#insertLine(tree, buffer, start, stop, offset, false);
+			},
+		);
 		this.#indexed = end;
 		this.#expected = size;
 		this.#tailComplete = rest === null;
 		if (atLoad && rest !== null) {
-			this.#insertLine(tree, rest, 0, rest.length, true);
+			this.#insertLine(tree, rest, 0, rest.length, end, true);
 			this.#indexed = size;
 			this.#tailComplete = true;
 			this.#needsNewline = true;
 		}
 	}
 
-	#insertLine(tree: Tree, buffer: Buffer, start: number, end: number, unterminated: boolean): void {
+	#insertLine(
+		tree: Tree,
+		buffer: Buffer,
+		start: number,
+		end: number,
+		offset: number,
+		unterminated: boolean,
+	): void {
 		const line = this.#line++;
 		if (isBlank(buffer, start, end)) return;
-		const head = unterminated || this.format === "chimera" ? null : scanHead(buffer, start, end);
+		const head =
+			unterminated || this.format === "chimera" ? null : scanHead(buffer, start, end, this.#previousId);
 		if (head !== null) {
+			this.#previousId = head.id;
 			if (tree.claimOwn(head.id, line)) return;
-			tree.insertRaw(head, { buffer, start, end }, line);
+			tree.insertRaw(head, this.#lines, offset, offset + end - start, line);
 			return;
 		}
 		let value: unknown;
@@ -418,6 +438,21 @@ function writeLine(fd: number, line: string, path: string): number {
 		});
 	}
 	return written;
+}
+
+/**
+ * True when the file's last byte is `\n`: an unterminated line seen earlier was finished since by
+ * the process writing it (it was in the middle of its write), so the next line needs no newline
+ * before it. False when that cannot be told: an extra newline makes a blank line, which is harmless.
+ */
+function endsWithNewline(fd: number): boolean {
+	try {
+		const { size } = fstatSync(fd);
+		const last = Buffer.alloc(1);
+		return size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 0x0a;
+	} catch {
+		return false;
+	}
 }
 
 function isBlank(buffer: Buffer, start: number, end: number): boolean {

@@ -7,15 +7,23 @@ import {
 	type SessionInfoEntry,
 } from "./entries.js";
 
-/**
- * Where an entry's JSON text sits, so a store can index a line by its head and parse the body only
- * when someone asks for it.
- */
+/** The bytes of an unparsed line: `buffer` from `start` to `end` (exclusive). */
 export interface RawLine {
 	buffer: Buffer;
 	start: number;
-	/** Exclusive. */
 	end: number;
+}
+
+/**
+ * Where a store can read its lines back, so the index keeps a line's offsets instead of its text and
+ * parses the body only when someone asks for it.
+ */
+export interface LineSource {
+	/**
+	 * The bytes from `start` to `end` (exclusive) of the store; null when it no longer reaches `end`.
+	 * The buffer may be reused by the next call: read what you need before calling again.
+	 */
+	bytes(start: number, end: number): RawLine | null;
 }
 
 /** The fields of an entry a store can read without parsing its body. */
@@ -47,7 +55,10 @@ interface Node {
 	lastChild: Node | null;
 	nextSibling: Node | null;
 	entry: SessionEntry | null;
-	raw: RawLine | null;
+	/** Where the unparsed line is; null once parsed. */
+	source: LineSource | null;
+	start: number;
+	end: number;
 }
 
 /**
@@ -67,6 +78,8 @@ export class Tree {
 	readonly #orphans: { node: Node; parentId: string }[] = [];
 	#name: string | undefined;
 	#last: Node | null = null;
+	/** Entries inserted by this process that no store has read back yet (see `claimOwn`). */
+	#unclaimed = 0;
 	#visible = 0;
 
 	/** Problems found so far, in the order they were found. */
@@ -107,18 +120,22 @@ export class Tree {
 		const node = this.#link(entry, line);
 		if (node === null) return false;
 		node.entry = entry;
+		if (line === 0) this.#unclaimed++;
 		this.#observe(entry);
 		return true;
 	}
 
 	/**
-	 * Adds an entry known only by its head; `raw` is parsed the first time the entry is needed. Only
-	 * for types whose content the index does not need (not `label`, `session_info` or `custom`).
+	 * Adds an entry known only by its head; its line, `start` to `end` in `source`, is read and parsed
+	 * the first time the entry is needed. Only for types whose content the index does not need (not
+	 * `label`, `session_info` or `custom`).
 	 */
-	insertRaw(head: EntryHead, raw: RawLine, line: number): boolean {
+	insertRaw(head: EntryHead, source: LineSource, start: number, end: number, line: number): boolean {
 		const node = this.#link(head, line);
 		if (node === null) return false;
-		node.raw = raw;
+		node.source = source;
+		node.start = start;
+		node.end = end;
 		return true;
 	}
 
@@ -128,9 +145,12 @@ export class Tree {
 	 * instead of remembering what it appended.
 	 */
 	claimOwn(id: string, line: number): boolean {
+		// While loading nothing is unclaimed: no lookup for every line of the file.
+		if (this.#unclaimed === 0) return false;
 		const node = this.#byId.get(id);
 		if (node === undefined || node.line !== 0) return false;
 		node.line = line;
+		this.#unclaimed--;
 		return true;
 	}
 
@@ -178,18 +198,17 @@ export class Tree {
 
 	/** Ids from the root down to `leafId`, in O(depth). Empty for null or an unknown id. */
 	pathIds(leafId: string | null): string[] {
-		const ids: string[] = [];
-		let node = leafId === null ? null : (this.#byId.get(leafId) ?? null);
-		while (node !== null) {
-			ids.push(node.id);
-			node = node.parent;
-		}
-		return ids.reverse();
+		return this.#pathNodes(leafId).map((node) => node.id);
+	}
+
+	/** The types of the entries `pathIds` lists, without parsing any. */
+	pathTypes(leafId: string | null): string[] {
+		return this.#pathNodes(leafId).map((node) => node.type);
 	}
 
 	/** Entries from the root down to `leafId`. */
 	path(leafId: string | null): SessionEntry[] {
-		return this.pathIds(leafId).map((id) => this.#entryOf(this.#node(id)));
+		return this.#pathNodes(leafId).map((node) => this.#entryOf(node));
 	}
 
 	/** Children of `id` (the roots for null) in insertion order, leaf markers left out. */
@@ -205,13 +224,15 @@ export class Tree {
 	/**
 	 * Calls `visit` for every entry (leaf markers left out, as in `children`), depth-first, children
 	 * in `children` order, without parsing any: with its id, linked parent id, type, and its line
-	 * while it is not parsed yet, for a reader that needs one field of every entry.
+	 * while it is not parsed yet, for a reader that needs one field of every entry. The line's buffer
+	 * is valid only during the call.
 	 */
 	walk(visit: (id: string, parentId: string | null, type: string, raw: RawLine | null) => void): void {
 		const later: Node[] = [];
 		let node = this.#roots.firstChild;
 		while (node !== null) {
-			visit(node.id, node.parent?.id ?? null, node.type, node.raw);
+			const raw = node.source === null ? null : node.source.bytes(node.start, node.end);
+			visit(node.id, node.parent?.id ?? null, node.type, raw);
 			if (node.firstChild !== null) {
 				if (node.nextSibling !== null) later.push(node.nextSibling);
 				node = node.firstChild;
@@ -296,34 +317,45 @@ export class Tree {
 		return list;
 	}
 
-	#node(id: string): Node {
-		return this.#byId.get(id) as Node;
+	#pathNodes(leafId: string | null): Node[] {
+		const leaf = leafId === null ? undefined : this.#byId.get(leafId);
+		if (leaf === undefined) return [];
+		const nodes = new Array<Node>(leaf.depth + 1);
+		for (let node: Node | null = leaf; node !== null; node = node.parent) nodes[node.depth] = node;
+		return nodes;
 	}
 
 	#entryOf(node: Node): SessionEntry {
 		if (node.entry !== null) return node.entry;
-		const raw = node.raw as RawLine;
-		node.raw = null;
-		try {
-			const value: unknown = JSON.parse(raw.buffer.toString("utf8", raw.start, raw.end));
-			if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-				node.entry = value as SessionEntry;
-				return node.entry;
+		const raw = (node.source as LineSource).bytes(node.start, node.end);
+		node.source = null;
+		let problem: Pick<Diagnostic, "code" | "reason">;
+		if (raw === null) {
+			problem = { code: "changed_line", reason: "the file ends before this line (it was cut short)" };
+		} else {
+			try {
+				const value: unknown = JSON.parse(raw.buffer.toString("utf8", raw.start, raw.end));
+				if (typeof value !== "object" || value === null || Array.isArray(value)) {
+					problem = { code: "not_an_object", reason: "line is not a JSON object" };
+				} else if ((value as EntryBase).id !== node.id || (value as EntryBase).type !== node.type) {
+					problem = {
+						code: "changed_line",
+						reason: "the line no longer holds this entry (the file was rewritten)",
+					};
+				} else {
+					node.entry = value as SessionEntry;
+					return node.entry;
+				}
+			} catch (error) {
+				problem = { code: "invalid_json", reason: `line is not valid JSON (${(error as Error).message})` };
 			}
-			this.report({
-				line: node.line,
-				code: "not_an_object",
-				reason: "line is not a JSON object",
-				entryId: node.id,
-			});
-		} catch (error) {
-			this.report({
-				line: node.line,
-				code: "invalid_json",
-				reason: `line is not valid JSON (${(error as Error).message}); read as an unreadable entry`,
-				entryId: node.id,
-			});
 		}
+		this.report({
+			line: node.line,
+			code: problem.code,
+			reason: `${problem.reason}; read as an unreadable entry`,
+			entryId: node.id,
+		});
 		// The head was readable, so the entry keeps its place in the tree; its body is lost, and an
 		// unknown type keeps it out of the context.
 		node.type = "unreadable";
@@ -349,7 +381,9 @@ export class Tree {
 				entryId: id,
 			});
 		} else if (parentId !== null) {
-			parent = this.#byId.get(parentId) ?? null;
+			// Most entries follow their parent: no lookup for those.
+			const last = this.#last;
+			parent = last !== null && last.id === parentId ? last : (this.#byId.get(parentId) ?? null);
 		}
 		const node: Node = {
 			id,
@@ -362,7 +396,9 @@ export class Tree {
 			lastChild: null,
 			nextSibling: null,
 			entry: null,
-			raw: null,
+			source: null,
+			start: 0,
+			end: 0,
 		};
 		if (parent === null && parentId !== null && parentId !== id) this.#orphans.push({ node, parentId });
 		this.#byId.set(id, node);
@@ -412,7 +448,9 @@ function blankNode(): Node {
 		lastChild: null,
 		nextSibling: null,
 		entry: null,
-		raw: null,
+		source: null,
+		start: 0,
+		end: 0,
 	};
 }
 

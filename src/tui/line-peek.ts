@@ -4,7 +4,10 @@
  * 100k-entry session would otherwise parse every entry just to hide the tool calls. The reader
  * walks the line's structure, skipping the values it does not need (a string in one `indexOf`),
  * compares keys as bytes, and stops as soon as the answer is known. On anything it does not expect
- * it returns null, and the caller parses the line.
+ * (an escaped key, a value of the wrong kind, a broken escape) it returns null, and the caller parses
+ * the line. Escaped values are decoded, so a valid line without repeated keys — every line
+ * `JSON.stringify` writes — gets the class its parse gives. A line that is not valid JSON may get the
+ * class of what could be read of it: the walk does not check what it skips.
  */
 
 /** The fields the filters read. */
@@ -98,8 +101,22 @@ class Walk {
 		return true;
 	}
 
+	#escaped(start: number, end: number): boolean {
+		const backslash = this.#buffer.indexOf(BACKSLASH, start);
+		return backslash !== -1 && backslash < end;
+	}
+
 	#plain(start: number, end: number): void {
-		for (let index = start; index < end; index++) if (this.#buffer[index] === BACKSLASH) throw UNREADABLE;
+		if (this.#escaped(start, end)) throw UNREADABLE;
+	}
+
+	/** The text of the string between `start` and `end`, escapes decoded. */
+	#decode(start: number, end: number): string {
+		try {
+			return JSON.parse(this.#buffer.toString("utf8", start - 1, end + 1)) as string;
+		} catch {
+			throw UNREADABLE;
+		}
 	}
 
 	/** True when the key of the member being read is `name`. */
@@ -114,7 +131,9 @@ class Walk {
 			return false;
 		}
 		const [start, end] = this.#string();
-		return this.#equals(start, end, expected);
+		if (this.#equals(start, end, expected)) return true;
+		// Any character may be written as an escape: `"t\u0065xt"` is `"text"` too.
+		return this.#escaped(start, end) && this.#decode(start, end) === expected.toString();
 	}
 
 	/** A string value, or undefined (stepping over it) for any other value. */
@@ -125,8 +144,7 @@ class Walk {
 		}
 		const [start, end] = this.#string();
 		for (const known of KNOWN) if (this.#equals(start, end, known.bytes)) return known.text;
-		this.#plain(start, end);
-		return this.#buffer.toString("utf8", start, end);
+		return this.#escaped(start, end) ? this.#decode(start, end) : this.#buffer.toString("utf8", start, end);
 	}
 
 	/** True when a string value has something other than whitespace, as `trim() !== ""` says. */
@@ -144,7 +162,7 @@ class Walk {
 			else if (byte > 0x20) return true;
 		}
 		// Escapes and non-ASCII may or may not be whitespace: decode this one string to know.
-		return unsure && (JSON.parse(buffer.toString("utf8", start - 1, end + 1)) as string).trim() !== "";
+		return unsure && this.#decode(start, end).trim() !== "";
 	}
 
 	/** Steps over any value. */

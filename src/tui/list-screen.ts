@@ -1,4 +1,4 @@
-import { Input, matchesKey, truncateToWidth } from "@mariozechner/pi-tui";
+import { Input, matchesKey, TUI, truncateToWidth, visibleWidth } from "@mariozechner/pi-tui";
 import chalk from "chalk";
 import { isPrintable } from "./text.js";
 
@@ -61,26 +61,34 @@ export function position(selectedRow: number, rowCount: number): string {
 }
 
 /**
+ * The suffix pi-tui's differential redraw adds to each line before measuring it (`TUI`'s private
+ * `SEGMENT_RESET`, pi-tui 0.73); undefined if a later version drops it.
+ */
+const LINE_RESET: unknown = Reflect.get(TUI, "SEGMENT_RESET");
+
+/**
  * Rows' screen lines by what they show, so a move draws only the rows that changed: cutting a
  * line to the screen measures every character of it, which for a screen of rows costs more than
  * the move itself.
+ *
+ * A new line is also measured once the way pi-tui's differential redraw will measure it, which
+ * fills pi-tui's width cache. The first screen is written whole without measuring, and the first
+ * move shifts every row: without this, that move alone measures a screenful of lines (10–20 ms on
+ * a 120×40 screen, where any other move takes about 1 ms).
  */
 export class LineCache {
 	readonly #lines = new Map<string, string>();
-	readonly #limit: number;
-
-	constructor(limit = 1000) {
-		this.#limit = limit;
-	}
 
 	/** The line for `key` (everything the line shows), drawn and cut to `width` the first time. */
 	line(key: string, width: number, draw: () => string): string {
 		const cacheKey = `${width}\u0000${key}`;
 		let line = this.#lines.get(cacheKey);
 		if (line === undefined) {
-			if (this.#lines.size >= this.#limit) this.#lines.clear();
+			// Many screens' worth; starting over costs one redraw of each row.
+			if (this.#lines.size >= 1000) this.#lines.clear();
 			line = cutLine(draw(), width);
 			this.#lines.set(cacheKey, line);
+			if (typeof LINE_RESET === "string") visibleWidth(line + LINE_RESET);
 		}
 		return line;
 	}

@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { runGrove } from "../support/grove.js";
@@ -24,4 +25,20 @@ describeIf(isRoot() ? null : "root (the local engine mounts overlays)", "grove e
 			`store      ${join(dir, "engine", "local")}`,
 		]);
 	});
+});
+
+test("an engine that cannot be reached is one line and a hint, with exit code 1", async ({ dir }) => {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+	const { port } = server.address() as { port: number };
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	const host = `ssh://someone@127.0.0.1:${port}`;
+	const result = await runGrove(["engine", "info", "--engine", "docker"], {
+		env: { GROVE_HOME: dir, HOME: dir, DOCKER_HOST: host, SSH_AUTH_SOCK: "" },
+	});
+	expect(result.exitCode).toBe(1);
+	expect(result.stderr.trimEnd().split("\n")).toEqual([
+		`grove: no Docker or Podman engine answered; tried ${host} (connection refused)`,
+		expect.stringMatching(/^hint: /),
+	]);
 });

@@ -1,7 +1,10 @@
-import { hostname } from "node:os";
+import { mkdtemp, rm } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerEngine } from "../../src/engines/docker/index.js";
+import { makeBusyboxTarball } from "../support/busybox.js";
 import { runGrove } from "../support/grove.js";
 import { type PodmanService, podmanMissing, startPodman } from "../support/podman.js";
 import { describeIf } from "../support/requires.js";
@@ -255,6 +258,23 @@ describeIf(podmanMissing(), "docker engine on podman", () => {
 			await expect(engine.resolve(`sha256:${"0".repeat(64)}`)).rejects.toMatchObject({ code: "NOT_FOUND" });
 			await expect(engine.resolve("host")).rejects.toMatchObject({ code: "UNSUPPORTED" });
 		});
+	});
+
+	it("imports the same bytes again as the same image, leaving no second image, and gc still collects it", async () => {
+		const dir = await mkdtemp(join(tmpdir(), "grove-import-"));
+		try {
+			const tarball = join(dir, "rootfs.tar");
+			await makeBusyboxTarball(dir, tarball);
+			const managed = async () =>
+				(await docker.listImages({ all: true, filters: { label: ["dev.grove.managed=true"] } })).length;
+			const first = await engine.importImage({ kind: "tarball", path: tarball });
+			const count = await managed();
+			expect(await engine.importImage({ kind: "tarball", path: tarball })).toBe(first);
+			expect(await managed()).toBe(count);
+			expect((await engine.gc({ keep: [image], dryRun: true })).removed).toContain(first);
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
 	});
 
 	it("squashes an image that reaches the layer limit, keeping its files", async () => {

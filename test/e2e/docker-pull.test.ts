@@ -91,6 +91,27 @@ describeIf(podmanMissing() ?? registryMissing() ?? tmuxMissing, "docker engine p
 		}
 	});
 
+	it("leaves only the error on a terminal when a pull fails", async () => {
+		const dir = await mkdtemp(join(tmpdir(), "grove-pull-tty-"));
+		const missing = `${registry.address}/nothing:here`;
+		const terminal = await Terminal.grove(["use", "--engine", "docker", "-S", "tty", missing], {
+			dir,
+			env: { GROVE_HOME: home, DOCKER_HOST: podman.host },
+			width: 400,
+		});
+		try {
+			expect(await terminal.exited(60_000)).toBe(1);
+			const screen = await terminal.waitFor("hint:");
+			expect(screen).toMatch(
+				new RegExp(`^grove: cannot find or pull the image ${missing.replaceAll(".", "\\.")}: `, "m"),
+			);
+			expect(screen).not.toMatch(/pulling|pull of/);
+		} finally {
+			await terminal.close();
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+
 	it("prints nothing about the pull when stderr is not a terminal", async () => {
 		const { exitCode, stdout, stderr } = await runGrove(["use", "--engine", "docker", "-S", "pipe", ref], {
 			env: { GROVE_HOME: home, DOCKER_HOST: podman.host },

@@ -1,6 +1,9 @@
 import { execFile } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { DockerEngine } from "../../src/engines/docker/index.js";
 import { runGrove } from "../support/grove.js";
 import { freePort } from "../support/net.js";
@@ -84,18 +87,23 @@ describeIf(podmanMissing() ?? sshdMissing(), "docker engine over ssh", () => {
 	let sshd: SshHost;
 	let engine: DockerEngine;
 	let agent: { socket: string; pid: number } | undefined;
+	let home: string;
 
 	beforeAll(async () => {
 		podman = await startPodman();
 		sshd = await startSshd(podman.host.slice("unix://".length));
 		agent = await startAgent(sshd.keyPath);
-		engine = await DockerEngine.open({ env: { DOCKER_HOST: sshd.host, SSH_AUTH_SOCK: agent.socket } });
+		home = await makeHome({ knownHosts: `${sshd.knownHost}\n` });
+		engine = await DockerEngine.open({
+			env: { DOCKER_HOST: sshd.host, SSH_AUTH_SOCK: agent.socket, HOME: home },
+		});
 	});
 
 	afterAll(async () => {
 		await engine?.close();
 		if (agent) process.kill(agent.pid);
 		await sshd?.stop();
+		if (home) await rm(home, { recursive: true, force: true });
 		if (!podman) return;
 		const left = await podman.podman(["ps", "--all", "--quiet", "--filter", "label=dev.grove.managed=true"]);
 		await podman.stop();
@@ -104,34 +112,57 @@ describeIf(podmanMissing() ?? sshdMissing(), "docker engine over ssh", () => {
 
 	remoteChecks(() => ({ engine, image: podman.image, endpoint: sshd.host }));
 
-	describe("without an SSH agent", () => {
-		it("logs in with the user's key file", async () => {
-			const { dir, cleanup } = await homeWithKey(sshd.keyPath);
-			try {
-				await using direct = await DockerEngine.open({ env: { DOCKER_HOST: sshd.host, HOME: dir } });
-				expect((await direct.run(podman.image, { shell: "echo keyed", disposable: true })).stdout).toBe(
-					"keyed\n",
-				);
-			} finally {
-				await cleanup();
-			}
-		});
+	/** Opens the engine over ssh with no agent and a home made of `files`, and runs one command. */
+	const echoThrough = async (files: HomeFiles) => {
+		const dir = await makeHome(files);
+		try {
+			await using direct = await DockerEngine.open({
+				env: { DOCKER_HOST: sshd.host, HOME: dir },
+				pingTimeoutMs: 10_000,
+			});
+			return (await direct.run(podman.image, { shell: "echo through", disposable: true })).stdout;
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
+	};
+	it("logs in with the user's key file when there is no agent, and reads hashed known_hosts", async () => {
+		expect(await echoThrough({ key: sshd.keyPath, knownHosts: `${sshd.knownHost}\n`, hash: true })).toBe(
+			"through\n",
+		);
+	});
 
-		it("names the address and the refusal when no key is accepted", async () => {
-			const { dir, cleanup } = await homeWithKey(null);
-			try {
-				await expect(
-					DockerEngine.open({ env: { DOCKER_HOST: sshd.host, HOME: dir }, pingTimeoutMs: 10_000 }),
-				).rejects.toMatchObject({
-					code: "UNSUPPORTED",
-					message: expect.stringMatching(
-						new RegExp(`^no Docker or Podman engine answered; tried ${sshd.host} \\(.+\\)$`),
-					),
-				});
-			} finally {
-				await cleanup();
-			}
+	it("names the address, the user and what it offered when the login is refused", async () => {
+		await expect(echoThrough({ knownHosts: `${sshd.knownHost}\n` })).rejects.toMatchObject({
+			code: "UNSUPPORTED",
+			message: expect.stringMatching(
+				new RegExp(
+					`^no Docker or Podman engine answered; tried ${sshd.host} \\(login as root refused, offered no key \\(no SSH agent, no id_ed25519, id_ecdsa or id_rsa in \\S+/\\.ssh\\)\\)$`,
+				),
+			),
 		});
+	});
+
+	it("refuses a host that known_hosts does not list", async () => {
+		const port = new URL(sshd.host).port;
+		const error = await echoThrough({ key: sshd.keyPath }).catch((caught: Error) => caught);
+		expect(error).toMatchObject({ code: "UNSUPPORTED" });
+		expect((error as Error).message).toMatch(
+			new RegExp(
+				`\\[127\\.0\\.0\\.1\\]:${port} is not in \\S+/\\.ssh/known_hosts; connect once with ssh to add it\\)$`,
+			),
+		);
+	});
+
+	it("refuses a host whose key is not the one known_hosts lists", async () => {
+		const other = await run("ssh-keygen", ["-y", "-f", sshd.keyPath]);
+		const [type, key] = other.stdout.split(" ");
+		const port = new URL(sshd.host).port;
+		const error = await echoThrough({
+			key: sshd.keyPath,
+			knownHosts: `[127.0.0.1]:${port} ${type} ${key}\n`,
+		}).catch((caught: Error) => caught);
+		expect(error).toMatchObject({ code: "UNSUPPORTED" });
+		expect((error as Error).message).toContain(`the host key of [127.0.0.1]:${port} does not match`);
 	});
 });
 
@@ -147,13 +178,24 @@ async function startAgent(keyPath: string): Promise<{ socket: string; pid: numbe
 	return { socket, pid };
 }
 
-/** A home directory whose ~/.ssh/id_ed25519 is a copy of `keyPath` (or that holds no key). */
-async function homeWithKey(keyPath: string | null): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-	const { mkdtemp, mkdir, copyFile, rm } = await import("node:fs/promises");
-	const { tmpdir } = await import("node:os");
-	const { join } = await import("node:path");
+interface HomeFiles {
+	/** Copied to ~/.ssh/id_ed25519. */
+	key?: string;
+	/** The text of ~/.ssh/known_hosts. */
+	knownHosts?: string;
+	/** Hash the host names in known_hosts, as `HashKnownHosts yes` does. */
+	hash?: boolean;
+}
+
+/** A home directory with an ~/.ssh of `files`. */
+async function makeHome(files: HomeFiles): Promise<string> {
 	const dir = await mkdtemp(join(tmpdir(), "grove-home-"));
 	await mkdir(join(dir, ".ssh"), { mode: 0o700 });
-	if (keyPath !== null) await copyFile(keyPath, join(dir, ".ssh", "id_ed25519"));
-	return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+	if (files.key !== undefined) await copyFile(files.key, join(dir, ".ssh", "id_ed25519"));
+	if (files.knownHosts !== undefined) {
+		const knownHosts = join(dir, ".ssh", "known_hosts");
+		await writeFile(knownHosts, files.knownHosts);
+		if (files.hash) await run("ssh-keygen", ["-q", "-H", "-f", knownHosts]);
+	}
+	return dir;
 }

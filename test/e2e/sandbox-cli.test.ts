@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdir, readFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { runGrove } from "../support/grove.js";
@@ -152,6 +152,33 @@ describeIf(
 			expect(JSON.parse((await grove("env", "-f", "json")).stdout)).toEqual({ K: "one" });
 		});
 
+		test("file cp and run --file keep the host file's mode: a script stays executable", async ({
+			grove,
+			dir,
+		}) => {
+			await grove("use", "host");
+			await mkdir(dir, { recursive: true });
+			const script = join(dir, "hello.sh");
+			const secret = join(dir, "secret");
+			await writeFile(script, "#!/bin/sh\necho hello from the script\n", { mode: 0o755 });
+			await writeFile(secret, "s", { mode: 0o600 });
+			await chmod(script, 0o755);
+			await chmod(secret, 0o600);
+			await grove("file", "cp", script, "/opt/hello.sh");
+			await grove("file", "cp", secret, "/opt/secret");
+			expect(await grove("run", "--", "/opt/hello.sh")).toEqual({
+				exitCode: 0,
+				stdout: "hello from the script\n",
+				stderr: "",
+			});
+			expect((await grove("run", "--", "stat", "-c", "%a %n", "/opt/hello.sh", "/opt/secret")).stdout).toBe(
+				"755 /opt/hello.sh\n600 /opt/secret\n",
+			);
+			expect((await grove("run", "--file", `${script}:/tmp/once.sh`, "--", "/tmp/once.sh")).stdout).toBe(
+				"hello from the script\n",
+			);
+		});
+
 		test("a branch at any id recovers rolled-back history; checkout switches images", async ({ grove }) => {
 			await grove("use", "host");
 			await grove("run", "-s", "echo v1 > /version");
@@ -248,6 +275,43 @@ describeIf(
 			expect(log.headId).toBe(1);
 			expect(log.entries.at(-1)).toMatchObject({ id: 2, kind: "run", detached: true, title: "sleep 987654" });
 			expect(spawnSync("pgrep", ["-f", "^sleep 987654"]).status).toBe(1);
+		});
+
+		test("run prints the command's output as it is written, before the command ends", async ({
+			grove,
+			dir,
+		}) => {
+			await grove("use", "host");
+			const child = spawn(
+				process.execPath,
+				[main, "run", "-s", "echo first; echo warning >&2; sleep 765432"],
+				{
+					env: { ...process.env, GROVE_HOME: join(dir, "home"), GROVE_SESSION: "e2e" },
+					stdio: ["ignore", "pipe", "pipe"],
+				},
+			);
+			let stdout = "";
+			let stderr = "";
+			child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+				stdout += chunk;
+			});
+			child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+				stderr += chunk;
+			});
+			const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+			await expect
+				.poll(() => ({ stdout, stderr }), { timeout: 20_000 })
+				.toEqual({
+					stdout: "first\n",
+					stderr: "warning\n",
+				});
+			// The command is still sleeping: the output came while it ran, not when it ended.
+			expect(child.exitCode).toBeNull();
+			expect(spawnSync("pgrep", ["-f", "^sleep 765432"]).status).toBe(0);
+			child.kill("SIGINT");
+			expect(await exited).toBe(130);
+			expect(stdout).toBe("first\n");
+			expect(stderr).toBe("warning\ngrove: cancelled; the run is recorded off the branch\n");
 		});
 
 		test("a run killed with SIGKILL leaves no lock behind: the next run goes ahead", async ({

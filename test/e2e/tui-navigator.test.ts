@@ -1,29 +1,16 @@
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, expect } from "vitest";
-import { SessionTree } from "../../src/tree/index.js";
+import { type SessionEntry, SessionTree } from "../../src/tree/index.js";
 import { runGrove } from "../support/grove.js";
 import { describeIf } from "../support/requires.js";
 import { test } from "../support/temp-dir.js";
-import { Terminal, tmuxMissing } from "../support/tmux.js";
+import { closeTerminals, Terminal, tmuxMissing } from "../support/tmux.js";
 
-const open: Terminal[] = [];
-afterEach(async () => {
-	await Promise.all(open.splice(0).map((terminal) => terminal.close()));
-});
+afterEach(closeTerminals);
 
-async function grove(
-	args: string[],
-	dir: string,
-	options: { width?: number; height?: number; env?: Record<string, string> } = {},
-) {
-	const terminal = await Terminal.grove(args, {
-		dir,
-		env: { GROVE_HOME: join(dir, "home"), ...options.env },
-		...options,
-	});
-	open.push(terminal);
-	return terminal;
+function grove(args: string[], dir: string, env: Record<string, string> = {}) {
+	return Terminal.grove(args, { dir, env: { GROVE_HOME: join(dir, "home"), ...env } });
 }
 
 const text = (value: string) => [{ type: "text", text: value }];
@@ -62,6 +49,31 @@ async function conversation(dir: string) {
 	return { path, ids };
 }
 
+/** `conversation()` open in the navigator (`grove tree PATH ...args`), the cursor on its leaf. */
+async function navigator(dir: string, args: string[] = [], env: Record<string, string> = {}) {
+	const { path, ids } = await conversation(dir);
+	const terminal = await grove(["tree", path, ...args], dir, env);
+	await terminal.waitFor("(5/7)");
+	return { path, ids, terminal };
+}
+
+/** A session of `count` user messages in one chain, `message 0` to `message COUNT-1`. */
+async function chain(dir: string, count: number): Promise<string> {
+	const path = join(dir, "long.jsonl");
+	const session = await SessionTree.create(path, { cwd: dir });
+	for (let turn = 0; turn < count; turn++)
+		session.addMessage({ role: "user", content: text(`message ${turn}`), timestamp: turn });
+	await session.close();
+	return path;
+}
+
+/** Presses `keys`, waits for the status to read `position`, and selects that row with Enter. */
+async function select(terminal: Terminal, keys: string[], position: string): Promise<void> {
+	if (keys.length > 0) await terminal.press(...keys);
+	await terminal.waitFor(position);
+	await terminal.press("Enter");
+}
+
 const LEAVING = "Summarize the entries left behind?";
 
 /** Answers the question asked on leaving a branch: the first choice, no summary. */
@@ -70,23 +82,26 @@ async function noSummary(terminal: Terminal): Promise<void> {
 	await terminal.press("Enter");
 }
 
-async function leafOf(path: string): Promise<string | null> {
+/** Reads the file afresh, as another process would. */
+async function reread<T>(path: string, read: (session: SessionTree) => T): Promise<T> {
 	const session = await SessionTree.open(path, { readOnly: true });
 	try {
-		return session.activeLeaf;
+		return read(session);
 	} finally {
 		await session.close();
 	}
 }
 
+const leafOf = (path: string) => reread(path, (session) => session.activeLeaf);
+const leafEntry = (path: string) =>
+	reread(path, (session) => session.getEntry(session.activeLeaf as string) as SessionEntry);
+
 describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	test("draws the tree in 80×24: depth-first, the leaf's branch first, path and leaf marked, labels inline", async ({
 		dir,
 	}) => {
-		const { path } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		const screen = await terminal.waitFor("(5/7)");
-		expect(screen).toBe(
+		const { terminal } = await navigator(dir);
+		expect(await terminal.screen()).toBe(
 			[
 				"Session tree: session.jsonl",
 				"↑↓ move ←→ page ^←^→ fold L label T time ^O filter Enter select Esc back",
@@ -109,9 +124,7 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	});
 
 	test("↑/↓ move and wrap around", async ({ dir }) => {
-		const { path } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
+		const { terminal } = await navigator(dir);
 		await terminal.press("Down", "Down");
 		await terminal.waitFor("(7/7)");
 		await terminal.press("Down");
@@ -121,12 +134,7 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	});
 
 	test("←/→ and PgUp/PgDn page by a screen", async ({ dir }) => {
-		const path = join(dir, "long.jsonl");
-		const session = await SessionTree.create(path, { cwd: dir });
-		for (let turn = 0; turn < 50; turn++)
-			session.addMessage({ role: "user", content: text(`message ${turn}`), timestamp: turn });
-		await session.close();
-		const terminal = await grove(["tree", path], dir);
+		const terminal = await grove(["tree", await chain(dir, 50)], dir);
 		await terminal.waitFor("(50/50)");
 		// 24 rows leave 18 for the tree.
 		await terminal.press("Left");
@@ -142,9 +150,7 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	});
 
 	test("Ctrl+←/→ fold and unfold a branch; Alt+←/→ jump between branch segments", async ({ dir }) => {
-		const { path } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
+		const { terminal } = await navigator(dir);
 		// From the leaf, ← jumps to the start of its segment, then folds it.
 		await terminal.press("C-Left");
 		expect(await terminal.waitFor("(3/7)")).toContain("› ├⊟ • [plan-b] user: try plan B");
@@ -168,9 +174,7 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	});
 
 	test("Shift+L sets a label, written at once, and clears it", async ({ dir }) => {
-		const { path, ids } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
+		const { path, ids, terminal } = await navigator(dir);
 		await terminal.press("Up");
 		await terminal.waitFor("(4/7)");
 		await terminal.press("L");
@@ -181,24 +185,18 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 			"› │     • [checkpoint] [read: /src/b.ts]",
 		);
 		// Written at once: another reader sees it while the navigator is still open.
-		const reader = await SessionTree.open(path, { readOnly: true });
-		expect(reader.getLabel(ids.result as string)).toBe("checkpoint");
-		await reader.close();
+		expect(await reread(path, (session) => session.getLabel(ids.result as string))).toBe("checkpoint");
 		await terminal.press("L");
 		await terminal.waitFor("Label (empty clears): > checkpoint");
 		await terminal.press("C-u");
 		await terminal.waitForGone("> checkpoint");
 		await terminal.press("Enter");
 		expect(await terminal.waitFor("Label cleared")).toContain("› │     • [read: /src/b.ts]");
-		const again = await SessionTree.open(path, { readOnly: true });
-		expect(again.getLabel(ids.result as string)).toBe(undefined);
-		await again.close();
+		expect(await reread(path, (session) => session.getLabel(ids.result as string))).toBe(undefined);
 	});
 
 	test("Shift+T shows and hides label times", async ({ dir }) => {
-		const { path } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
+		const { terminal } = await navigator(dir);
 		await terminal.press("T");
 		const shown = await terminal.waitFor("[+label time]");
 		expect(shown).toMatch(/├⊟ • \[plan-b\] \d\d:\d\d user: try plan B/);
@@ -209,9 +207,7 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	test("typing searches, every word must match; Backspace edits; Esc clears, then cancels", async ({
 		dir,
 	}) => {
-		const { path, ids } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
+		const { path, ids, terminal } = await navigator(dir);
 		await terminal.type("plan b");
 		const found = await terminal.waitFor("Search: plan b");
 		expect(found).toContain("› • [plan-b] user: try plan B");
@@ -230,9 +226,7 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	});
 
 	test("Ctrl+O cycles the filters: default, no-tools, user-only, labeled-only, all", async ({ dir }) => {
-		const { path } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
+		const { terminal } = await navigator(dir);
 		await terminal.press("C-o");
 		expect(await terminal.waitFor("[no-tools]")).not.toContain("[read: /src/b.ts]");
 		await terminal.press("C-o");
@@ -251,7 +245,6 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 
 	test("starts on the filter the treeFilterMode setting names", async ({ dir }) => {
 		const { path } = await conversation(dir);
-		const { mkdir } = await import("node:fs/promises");
 		await mkdir(join(dir, "home"), { recursive: true });
 		await writeFile(join(dir, "home", "settings.json"), JSON.stringify({ treeFilterMode: "user-only" }));
 		const terminal = await grove(["tree", path], dir);
@@ -259,12 +252,8 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	});
 
 	test("Enter on an assistant entry moves the leaf there, durably", async ({ dir }) => {
-		const { path, ids } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
-		await terminal.press("Down", "Down");
-		await terminal.waitFor("(7/7)");
-		await terminal.press("Enter");
+		const { path, ids, terminal } = await navigator(dir);
+		await select(terminal, ["Down", "Down"], "(7/7)");
 		await noSummary(terminal);
 		expect(await terminal.exited()).toBe(0);
 		await terminal.waitFor(`Moved to ${ids.aDone}.`);
@@ -274,12 +263,8 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	test("Enter on a user message moves the leaf to its parent and prints the message for editing", async ({
 		dir,
 	}) => {
-		const { path, ids } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
-		await terminal.press("Down");
-		await terminal.waitFor("(6/7)");
-		await terminal.press("Enter");
+		const { path, ids, terminal } = await navigator(dir);
+		await select(terminal, ["Down"], "(6/7)");
 		await noSummary(terminal);
 		expect(await terminal.exited()).toBe(0);
 		await terminal.waitFor(`Moved to ${ids.hi}. The message to edit and send again:\n\ntry plan A`);
@@ -287,12 +272,8 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	});
 
 	test("Enter on the first message goes back to an empty conversation", async ({ dir }) => {
-		const { path } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
-		await terminal.press("Down", "Down", "Down");
-		await terminal.waitFor("(1/7)");
-		await terminal.press("Enter");
+		const { path, terminal } = await navigator(dir);
+		await select(terminal, ["Down", "Down", "Down"], "(1/7)");
 		await noSummary(terminal);
 		expect(await terminal.exited()).toBe(0);
 		await terminal.waitFor("Moved to the start (an empty conversation).");
@@ -300,11 +281,9 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	});
 
 	test("Enter on the current leaf says so and changes nothing", async ({ dir }) => {
-		const { path, ids } = await conversation(dir);
+		const { path, ids, terminal } = await navigator(dir);
 		const before = await readFile(path, "utf8");
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
-		await terminal.press("Enter");
+		await select(terminal, [], "(5/7)");
 		await terminal.waitFor("Already here: nothing changed");
 		await terminal.press("Escape");
 		expect(await terminal.exited()).toBe(0);
@@ -313,35 +292,25 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	});
 
 	test("--edit opens $EDITOR on the message and appends the edited text as a new branch", async ({ dir }) => {
-		const { path, ids } = await conversation(dir);
 		const editor = join(dir, "editor.sh");
 		await writeFile(editor, '#!/bin/sh\nprintf "%s, but better" "$(cat "$1")" > "$1"\n');
 		await chmod(editor, 0o755);
-		const terminal = await grove(["tree", path, "--edit"], dir, { env: { EDITOR: editor } });
-		await terminal.waitFor("(5/7)");
-		await terminal.press("Down");
-		await terminal.waitFor("(6/7)");
-		await terminal.press("Enter");
+		const { path, ids, terminal } = await navigator(dir, ["--edit"], { EDITOR: editor });
+		await select(terminal, ["Down"], "(6/7)");
 		await noSummary(terminal);
 		expect(await terminal.exited()).toBe(0);
-		const session = await SessionTree.open(path, { readOnly: true });
-		const leaf = session.getEntry(session.activeLeaf as string);
+		const leaf = await leafEntry(path);
 		expect(leaf).toMatchObject({
 			type: "message",
 			parentId: ids.hi,
 			message: { role: "user", content: [{ type: "text", text: "try plan A, but better" }] },
 		});
-		await session.close();
-		await terminal.waitFor(`appended the edited message as ${leaf?.id}`);
+		await terminal.waitFor(`appended the edited message as ${leaf.id}`);
 	});
 
 	test("leaving a branch asks about a summary; Esc goes back to the tree", async ({ dir }) => {
-		const { path, ids } = await conversation(dir);
-		const terminal = await grove(["tree", path], dir);
-		await terminal.waitFor("(5/7)");
-		await terminal.press("Down", "Down");
-		await terminal.waitFor("(7/7)");
-		await terminal.press("Enter");
+		const { path, ids, terminal } = await navigator(dir);
+		await select(terminal, ["Down", "Down"], "(7/7)");
 		const asked = await terminal.waitFor(LEAVING);
 		expect(asked).toContain("→ No summary\n    Summarize\n    Summarize with custom instructions");
 		await terminal.press("Escape");
@@ -352,56 +321,36 @@ describeIf(tmuxMissing, "grove tree: the navigator in a real terminal", () => {
 	});
 
 	test("Summarize writes a branch summary of what is left behind, then moves", async ({ dir }) => {
-		const { path, ids } = await conversation(dir);
 		const summarizer = `echo "summary of $(grep -o '"role"' | wc -l) messages; $(printf %s "$GROVE_SUMMARY_INSTRUCTIONS" | tail -n 1)"`;
-		const terminal = await grove(["tree", path, "--summarizer", summarizer], dir);
-		await terminal.waitFor("(5/7)");
-		await terminal.press("Down", "Down");
-		await terminal.waitFor("(7/7)");
-		await terminal.press("Enter");
+		const { path, ids, terminal } = await navigator(dir, ["--summarizer", summarizer]);
+		await select(terminal, ["Down", "Down"], "(7/7)");
 		await terminal.waitFor(LEAVING);
-		await terminal.press("Down");
-		await terminal.press("Enter");
+		await select(terminal, ["Down"], "→ Summarize\n");
 		expect(await terminal.exited()).toBe(0);
-		const session = await SessionTree.open(path, { readOnly: true });
-		const summary = session.getEntry(session.activeLeaf as string);
+		const summary = await leafEntry(path);
 		expect(summary).toMatchObject({ type: "branch_summary", parentId: ids.aDone });
 		expect((summary as { summary: string }).summary).toMatch(/^summary of 3 messages; /);
-		await session.close();
-		await terminal.waitFor(`Summarized the branch left behind in ${summary?.id}.`);
+		await terminal.waitFor(`Summarized the branch left behind in ${summary.id}.`);
 	});
 
 	test("Summarize with custom instructions passes them to the summarizer", async ({ dir }) => {
-		const { path } = await conversation(dir);
 		const summarizer = `printf '%s' "$GROVE_SUMMARY_INSTRUCTIONS" | tail -n 1`;
-		const terminal = await grove(["tree", path, "--summarizer", summarizer], dir);
-		await terminal.waitFor("(5/7)");
-		await terminal.press("Down", "Down");
-		await terminal.waitFor("(7/7)");
-		await terminal.press("Enter");
+		const { path, terminal } = await navigator(dir, ["--summarizer", summarizer]);
+		await select(terminal, ["Down", "Down"], "(7/7)");
 		await terminal.waitFor(LEAVING);
-		await terminal.press("Down");
-		await terminal.press("Down");
-		await terminal.press("Enter");
+		await select(terminal, ["Down", "Down"], "→ Summarize with custom instructions");
 		await terminal.waitFor("Instructions for the summary");
 		await terminal.type("keep the file names");
 		await terminal.press("Enter");
 		expect(await terminal.exited()).toBe(0);
-		const session = await SessionTree.open(path, { readOnly: true });
-		expect(session.getEntry(session.activeLeaf as string)).toMatchObject({
+		expect(await leafEntry(path)).toMatchObject({
 			type: "branch_summary",
 			summary: "Also: keep the file names",
 		});
-		await session.close();
 	});
 
 	test("redraws on resize and fills a large terminal", async ({ dir }) => {
-		const path = join(dir, "long.jsonl");
-		const session = await SessionTree.create(path, { cwd: dir });
-		for (let turn = 0; turn < 60; turn++)
-			session.addMessage({ role: "user", content: text(`message ${turn}`), timestamp: turn });
-		await session.close();
-		const terminal = await grove(["tree", path], dir);
+		const terminal = await grove(["tree", await chain(dir, 60)], dir);
 		const small = await terminal.waitFor("(60/60)");
 		expect(small.split("\n")).toHaveLength(24);
 		expect(small).toContain("user: message 42");

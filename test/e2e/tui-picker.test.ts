@@ -6,12 +6,9 @@ import { SessionTree } from "../../src/tree/index.js";
 import { runGrove } from "../support/grove.js";
 import { describeIf } from "../support/requires.js";
 import { test } from "../support/temp-dir.js";
-import { Terminal, tmuxMissing } from "../support/tmux.js";
+import { closeTerminals, Terminal, tmuxMissing } from "../support/tmux.js";
 
-const open: Terminal[] = [];
-afterEach(async () => {
-	await Promise.all(open.splice(0).map((terminal) => terminal.close()));
-});
+afterEach(closeTerminals);
 
 const text = (value: string) => [{ type: "text", text: value }];
 
@@ -44,9 +41,10 @@ async function store(dir: string) {
 	return { env, project, login, fork: fork.path, release, elsewhere };
 }
 
-async function picker(dir: string, cwd: string, env: Record<string, string>, args: string[] = []) {
-	const terminal = await Terminal.grove(["resume", ...args], { dir, cwd, env });
-	open.push(terminal);
+/** `grove resume` in `cwd`, once the cursor is on the first of `store()`'s three sessions there. */
+async function picker(dir: string, cwd: string, env: Record<string, string>) {
+	const terminal = await Terminal.grove(["resume"], { dir, cwd, env });
+	await terminal.waitFor("(1/3)");
 	return terminal;
 }
 
@@ -62,8 +60,7 @@ describeIf(tmuxMissing, "grove resume: the session picker in a real terminal", (
 	}) => {
 		const { env, project } = await store(dir);
 		const terminal = await picker(dir, project, env);
-		const screen = await terminal.waitFor("(1/3)");
-		expect(screen.split("\n").slice(0, 8)).toEqual([
+		expect((await terminal.screen()).split("\n").slice(0, 8)).toEqual([
 			"Resume session (current folder)           ◉ current folder ○ all  sort: threaded",
 			'Tab scope ^S sort ^N named ^P paths ^R rename ^D delete  re:regex "phrase"',
 			"Type to search",
@@ -84,7 +81,6 @@ describeIf(tmuxMissing, "grove resume: the session picker in a real terminal", (
 	test('Ctrl+S cycles the sort; typing searches with words, "phrases" and re:', async ({ dir }) => {
 		const { env, project } = await store(dir);
 		const terminal = await picker(dir, project, env);
-		await terminal.waitFor("(1/3)");
 		await terminal.press("C-s");
 		expect(await terminal.waitFor("sort: recent")).toMatch(/› release/);
 		await terminal.press("C-s");
@@ -106,7 +102,6 @@ describeIf(tmuxMissing, "grove resume: the session picker in a real terminal", (
 	test("Ctrl+N keeps named sessions, Ctrl+P shows paths", async ({ dir }) => {
 		const { env, project, release } = await store(dir);
 		const terminal = await picker(dir, project, env);
-		await terminal.waitFor("(1/3)");
 		await terminal.press("C-n");
 		expect(await terminal.waitFor("(1/1)")).toContain("sort: threaded  named");
 		await terminal.press("C-p");
@@ -118,7 +113,6 @@ describeIf(tmuxMissing, "grove resume: the session picker in a real terminal", (
 	test("Ctrl+R renames the session in its file", async ({ dir }) => {
 		const { env, project, login } = await store(dir);
 		const terminal = await picker(dir, project, env);
-		await terminal.waitFor("(1/3)");
 		await terminal.press("Down");
 		await terminal.waitFor("(2/3)");
 		await terminal.press("C-r");
@@ -134,7 +128,6 @@ describeIf(tmuxMissing, "grove resume: the session picker in a real terminal", (
 	test("Ctrl+D deletes after confirmation, and refuses the session in use", async ({ dir }) => {
 		const { env, project, login, release } = await store(dir);
 		const terminal = await picker(dir, project, env);
-		await terminal.waitFor("(1/3)");
 		await terminal.press("C-d");
 		await terminal.waitFor('Delete "release"? Enter deletes · Esc keeps it');
 		await terminal.press("Escape");
@@ -162,7 +155,6 @@ describeIf(tmuxMissing, "grove resume: the session picker in a real terminal", (
 	test("Enter opens the navigator on the chosen session; Esc leaves", async ({ dir }) => {
 		const { env, project } = await store(dir);
 		const terminal = await picker(dir, project, env);
-		await terminal.waitFor("(1/3)");
 		await terminal.press("Down");
 		await terminal.waitFor("(2/3)");
 		await terminal.press("Enter");
@@ -175,7 +167,6 @@ describeIf(tmuxMissing, "grove resume: the session picker in a real terminal", (
 	test("grove -r is grove resume; without a terminal it says what to use instead", async ({ dir }) => {
 		const { env, project } = await store(dir);
 		const terminal = await Terminal.grove(["-r"], { dir, cwd: project, env });
-		open.push(terminal);
 		await terminal.waitFor("Resume session (current folder)");
 		const piped = await runGrove(["resume"], { cwd: project, env });
 		expect(piped).toEqual({

@@ -3,14 +3,11 @@ import { afterEach, expect } from "vitest";
 import { runGrove } from "../support/grove.js";
 import { describeIf, isRoot } from "../support/requires.js";
 import { test } from "../support/temp-dir.js";
-import { Terminal, tmuxMissing } from "../support/tmux.js";
+import { closeTerminals, Terminal, tmuxMissing } from "../support/tmux.js";
 
 const missing = isRoot() ? tmuxMissing : "root (the local engine mounts overlays)";
 
-const open: Terminal[] = [];
-afterEach(async () => {
-	await Promise.all(open.splice(0).map((terminal) => terminal.close()));
-});
+afterEach(closeTerminals);
 
 async function grove(args: string[], env: Record<string, string>) {
 	const result = await runGrove(args, { env });
@@ -27,7 +24,6 @@ describeIf(missing, "grove tree on a sandbox session", () => {
 		await grove(["session", "rollback"], env);
 		await grove(["run", "-s", "echo three > /tmp/f"], env);
 		const terminal = await Terminal.grove(["tree"], { dir, env });
-		open.push(terminal);
 		const screen = await terminal.waitFor("(3/4)");
 		expect(screen.split("\n")[0]).toBe("Sandbox session tree (branch main)");
 		const rows = screen.split("\n").slice(4, 8);

@@ -155,6 +155,46 @@ export function defineEngineSuite(
 				expect(text(await engine.readFile(result.image, "/data/in.txt"))).toBe("hello ");
 			});
 
+			it("writes a file with the mode it is given, else 0644", async () => {
+				const result = await engine.run(base, {
+					argv: ["/bin/tool"],
+					files: { "/bin/tool": { content: "#!/bin/sh\necho tool ran\n", mode: 0o750 }, "/data/plain": "p" },
+				});
+				expect(result).toMatchObject({ exitCode: 0, stdout: "tool ran\n" });
+				expect(await engine.stat(result.image, "/bin/tool")).toMatchObject({ type: "file", mode: 0o750 });
+				expect(await engine.stat(result.image, "/data/plain")).toMatchObject({ type: "file", mode: 0o644 });
+			});
+
+			it("hands output to onOutput while the command still runs", async () => {
+				// The command would sleep for a minute: output seen before the abort was seen live.
+				const controller = new AbortController();
+				const seen = { stdout: "", stderr: "" };
+				const run = engine.run(base, {
+					shell: "echo first; echo warning >&2; sleep 60; echo never",
+					signal: controller.signal,
+					onOutput: (stream, chunk) => {
+						seen[stream] += new TextDecoder().decode(chunk);
+						if (seen.stdout === "first\n" && seen.stderr === "warning\n") controller.abort();
+					},
+				});
+				await expect(run).rejects.toMatchObject({ code: "ABORTED" });
+				expect(seen).toEqual({ stdout: "first\n", stderr: "warning\n" });
+			});
+
+			it("hands onOutput all the output, beyond what the result keeps", async () => {
+				let streamed = 0;
+				const result = await engine.run(base, {
+					shell: "yes | head -c 100000",
+					maxOutputBytes: 1000,
+					onOutput: (_stream, chunk) => {
+						streamed += chunk.length;
+					},
+				});
+				expect(result).toMatchObject({ exitCode: 0, truncated: true });
+				expect(result.stdout).toHaveLength(1000);
+				expect(streamed).toBe(100000);
+			});
+
 			it("throws the changes away when disposable", async () => {
 				const result = await engine.run(base, { shell: "echo x > /g", disposable: true });
 				expect(result.image).toBe(base);
@@ -283,6 +323,17 @@ export function defineEngineSuite(
 				);
 			});
 
+			it("gives the same content imported again the same image", async () => {
+				expect(await engine.importImage({ kind: "directory", path: join(work, "rootfs") })).toBe(base);
+				const { makeBusyboxTarball } = await import("../support/busybox.js");
+				const tarball = join(work, "again.tar");
+				await makeBusyboxTarball(await mkdtemp(join(work, "again-")), tarball);
+				const first = await engine.importImage({ kind: "tarball", path: tarball });
+				expect(first).not.toBe(base);
+				expect(await engine.importImage({ kind: "tarball", path: tarball })).toBe(first);
+				expect((await engine.run(first, { argv: ["cat", "/etc/group"] })).stdout).toBe("root:x:0:\n");
+			});
+
 			for (const format of ["docker", "oci"] as const) {
 				it(`imports a ${format} image archive, applying each layer's whiteouts`, async () => {
 					const scratch = await mkdtemp(join(work, `${format}-`));
@@ -357,6 +408,30 @@ export function defineEngineSuite(
 				const later = await sandbox.snapshot();
 				expect(await engine.readFile(later, "/one")).toBeNull();
 				expect(text(await engine.readFile(snapshot, "/one"))).toBe("one\n");
+			});
+
+			it("hands exec output to onOutput while the command still runs", async () => {
+				await using sandbox = await engine.open(base);
+				const controller = new AbortController();
+				let seen = "";
+				const exec = sandbox.exec({
+					shell: "echo ready; sleep 60",
+					signal: controller.signal,
+					onOutput: (_stream, chunk) => {
+						seen += new TextDecoder().decode(chunk);
+						if (seen === "ready\n") controller.abort();
+					},
+				});
+				await expect(exec).rejects.toMatchObject({ code: "ABORTED" });
+				expect(seen).toBe("ready\n");
+			});
+
+			it("puts files with the mode they are given", async () => {
+				await using sandbox = await engine.open(base);
+				await sandbox.putFiles({ "/work/run.sh": { content: "#!/bin/sh\necho put ran\n", mode: 0o755 } });
+				expect((await sandbox.exec({ argv: ["/work/run.sh"] })).stdout).toBe("put ran\n");
+				await sandbox.putFiles({ "/work/run.sh": { content: "#!/bin/sh\n", mode: 0o600 } });
+				expect((await sandbox.exec({ shell: "stat -c %a /work/run.sh" })).stdout).toBe("600\n");
 			});
 
 			it("times out a command without losing the sandbox", async () => {

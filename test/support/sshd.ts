@@ -25,6 +25,8 @@ export interface SshHost {
 	host: string;
 	/** An unencrypted private key the server accepts for root. */
 	keyPath: string;
+	/** The server's `known_hosts` line: `[127.0.0.1]:PORT ssh-ed25519 AAAA…`. */
+	knownHost: string;
 	stop(): Promise<void>;
 }
 
@@ -92,5 +94,11 @@ export async function startSshd(socket: string): Promise<SshHost> {
 		await stop();
 		throw new Error(`sshd did not start: ${String(error)}\n${serverLog}`);
 	}
-	return { host: `ssh://root@127.0.0.1:${port}`, keyPath: join(dir, "client_key"), stop };
+	const [type, key] = (await readFile(join(dir, "host_key.pub"), "utf8")).split(" ");
+	return {
+		host: `ssh://root@127.0.0.1:${port}`,
+		keyPath: join(dir, "client_key"),
+		knownHost: `[127.0.0.1]:${port} ${type} ${key}`,
+		stop,
+	};
 }

@@ -12,6 +12,15 @@ const main = new URL("../../dist/bin/grove.cjs", import.meta.url).pathname;
 /** Null when tmux is on PATH, else what is missing (for `describeIf`). */
 export const tmuxMissing = hasCommand("tmux") ? null : "tmux is not installed";
 
+const running = new Set<Terminal>();
+
+/** Closes every terminal started and not closed yet: `afterEach(closeTerminals)`. */
+export async function closeTerminals(): Promise<void> {
+	const terminals = [...running];
+	running.clear();
+	await Promise.all(terminals.map((terminal) => terminal.close()));
+}
+
 export interface TerminalOptions {
 	/** Directory for the tmux socket and config; the program's working directory unless `cwd` is given. */
 	dir: string;
@@ -47,6 +56,7 @@ export class Terminal {
 		await writeFile(config, "set -g status off\nset -g history-limit 0\n");
 		const statusFile = join(options.dir, "exit-status");
 		const terminal = new Terminal(socket, statusFile);
+		running.add(terminal);
 		// After the program exits, the shell records its status and keeps the pane open, so its last
 		// screen can be read. (tmux's remain-on-exit would do both, but it scrolls the dead pane by a
 		// line and sometimes never fills in #{pane_dead_status}.)
@@ -156,6 +166,7 @@ export class Terminal {
 
 	/** Stops the tmux server and everything in it. */
 	async close(): Promise<void> {
+		running.delete(this);
 		// A server whose last window closed has already stopped; that is the state we want.
 		await this.#tmux("kill-server").catch(() => undefined);
 	}

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { SessionTree } from "../../src/index.js";
@@ -107,6 +107,34 @@ describe("loading a damaged file", () => {
 		await verified.close();
 	});
 
+	test("a line rewritten in place after it was indexed is reported when read, as an unreadable entry", async ({
+		dir,
+	}) => {
+		const path = await fileWith(dir, [headerLine, line("a", null), line("b", "a"), line("c", "b")]);
+		const session = await SessionTree.open(path);
+		const text = await readFile(path, "utf8");
+		// Same length, so every offset still falls on a line: only the entry on it is another one.
+		await writeFile(path, text.replace('"id":"b"', '"id":"z"'));
+		expect(session.getBranch().map((entry) => [entry.id, entry.type])).toEqual([
+			["a", "message"],
+			["b", "unreadable"],
+			["c", "message"],
+		]);
+		expect(session.diagnostics.map(({ line, code, entryId }) => ({ line, code, entryId }))).toEqual([
+			{ line: 3, code: "changed_line", entryId: "b" },
+		]);
+		await session.close();
+
+		await writeFile(path, text);
+		const cut = await SessionTree.open(path);
+		await writeFile(path, text.slice(0, text.indexOf('{"type":"message","id":"c"')));
+		expect(cut.getEntry("c")?.type).toBe("unreadable");
+		expect(cut.diagnostics.map(({ line, code }) => ({ line, code }))).toEqual([
+			{ line: 4, code: "changed_line" },
+		]);
+		await cut.close();
+	});
+
 	test("a torn last line is reported, and the next append starts on a fresh line", async ({ dir }) => {
 		const torn = line("b", "a").slice(0, 40);
 		const path = await fileWith(dir, [headerLine, line("a", null), torn], "");
@@ -124,6 +152,22 @@ describe("loading a damaged file", () => {
 			{ line: 3, code: "invalid_json" },
 		]);
 		await reopened.close();
+	});
+
+	test("a last line its writer finishes after the load is not split from the next append", async ({
+		dir,
+	}) => {
+		const whole = line("b", "a");
+		const path = await fileWith(dir, [headerLine, line("a", null), whole.slice(0, 40)], "");
+		const session = await SessionTree.open(path);
+		expect(session.diagnostics.map(({ code }) => code)).toEqual(["torn_line"]);
+		await appendFile(path, `${whole.slice(40)}\n`);
+		const c = session.addMessage({ role: "user", content: "c", timestamp: 2 });
+		await session.close();
+		const lines = (await readFile(path, "utf8")).split("\n");
+		expect(lines.slice(0, 3)).toEqual([headerLine, line("a", null), whole]);
+		expect(JSON.parse(lines[3] as string)).toMatchObject({ id: c, parentId: "a" });
+		expect(lines).toHaveLength(5);
 	});
 
 	test("a file with content but no header is refused and left untouched", async ({ dir }) => {
@@ -250,5 +294,32 @@ describe("migration", () => {
 		await session.close();
 		expect(await readFile(path, "utf8")).toBe(`${v2.join("\n")}\n`);
 		expect(await readdir(dir)).toEqual(["s.jsonl"]);
+	});
+});
+
+describe("reading entries back from the file", () => {
+	test("long lines, lines across read chunks and non-ASCII text come back exactly, after close too", async ({
+		dir,
+	}) => {
+		const path = join(dir, "s.jsonl");
+		const writer = await SessionTree.create(path, { cwd: "/w" });
+		// Longer than a read chunk (8 MB), then enough ~50 KB entries to cross several chunks.
+		const texts = [`${"long ".repeat(1_800_000)}é€😀`];
+		for (let index = 0; index < 300; index++) texts.push(`${index}: ${"ünïcödé 😀 ".repeat(4000)}`);
+		const ids = texts.map((text, index) =>
+			writer.addMessage({ role: "user", content: text, timestamp: index }),
+		);
+		await writer.close();
+
+		const session = await SessionTree.open(path);
+		expect(session.getBranch().map((entry) => entry.id)).toEqual(ids);
+		expect(session.getMessages().map((message) => message.content)).toEqual(texts);
+		expect(session.diagnostics).toEqual([]);
+
+		const closed = await SessionTree.open(path);
+		await closed.close();
+		expect(closed.getMessages().map((message) => message.content)).toEqual(texts);
+		expect(closed.getEntry(ids[150] as string)).toEqual(session.getEntry(ids[150] as string));
+		await session.close();
 	});
 });

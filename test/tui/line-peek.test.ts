@@ -104,6 +104,22 @@ describe("peekLine", () => {
 			peeked('{"type":"message","message":{"role":"assistant","content":[{"type":"text","text":"x'),
 		).toBeNull();
 		expect(peeked('{"type":"message","id":"e1"}')).toBeNull();
-		expect(peeked('{"type":"message","message":{"role":"assist\\u0061nt","content":[]}}')).toBeNull();
+		expect(peeked('{"type":"message","message":{"ro\\u006ce":"assistant","content":[]}}')).toBeNull();
+		expect(peeked('{"type":"message","message":{"role":"assistant","content":"\\x"}}')).toBeNull();
+	});
+
+	it("decodes escaped values it compares", () => {
+		expect(peeked('{"type":"message","message":{"role":"assist\\u0061nt","content":[]}}')).toEqual({
+			kind: "assistant",
+			quiet: true,
+		});
+		expect(
+			peeked(
+				'{"type":"message","message":{"role":"assistant","content":[{"type":"t\\u0065xt","text":"x"}]}}',
+			),
+		).toEqual({ kind: "assistant", quiet: false });
+		expect(
+			peeked('{"type":"message","message":{"role":"assistant","content":[],"stopReason":"\\u0061borted"}}'),
+		).toEqual({ kind: "assistant", quiet: false });
 	});
 });

@@ -4,7 +4,7 @@ import { posix } from "node:path";
 import { Readable } from "node:stream";
 import type tarStream from "tar-stream";
 import { GroveError } from "../../errors.js";
-import type { FileStat } from "../types.js";
+import type { FileData, FileStat } from "../types.js";
 
 /** A file in an image, with the SHA-256 of its content for regular files. */
 export interface IndexedFile extends FileStat {
@@ -28,16 +28,17 @@ export function sandboxPath(path: string): string {
 	return normalised.length > 1 && normalised.endsWith("/") ? normalised.slice(0, -1) : normalised;
 }
 
-/** A tar stream of `files`, each owned by root and readable by all, for the engine's archive API. */
-export function packFiles(files: Record<string, string | Uint8Array>): Readable {
-	const entries = Object.entries(files).map(([path, content]) => {
+/** A tar stream of `files`, each owned by root (mode 0644 unless given), for the engine's archive API. */
+export function packFiles(files: Record<string, FileData>): Readable {
+	const entries = Object.entries(files).map(([path, data]) => {
 		const name = sandboxPath(path);
 		if (name === "/") throw new GroveError("INVALID_ARGUMENT", "cannot write a file at /");
-		return [name.slice(1), content] as const;
+		const file = typeof data === "object" && "mode" in data ? data : { content: data, mode: 0o644 };
+		return [name.slice(1), file] as const;
 	});
 	const pack = tar().pack();
-	for (const [name, content] of entries) {
-		pack.entry({ name, mode: 0o644, uid: 0, gid: 0, mtime: new Date() }, Buffer.from(content));
+	for (const [name, { content, mode }] of entries) {
+		pack.entry({ name, mode, uid: 0, gid: 0, mtime: new Date() }, Buffer.from(content));
 	}
 	pack.finalize();
 	return Readable.from(pack);

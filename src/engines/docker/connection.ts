@@ -4,6 +4,10 @@ import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { GroveError } from "../../errors.js";
+import { hostKeyCheck } from "./known-hosts.js";
+
+type SshAlgorithms = NonNullable<NonNullable<Docker.DockerOptions["sshOptions"]>["algorithms"]>;
+type HostKeyAlgorithms = NonNullable<SshAlgorithms["serverHostKey"]>;
 
 /** An engine endpoint grove may try: a unix socket, or a `tcp://`/`ssh://` address. */
 interface Candidate {
@@ -12,6 +16,18 @@ interface Candidate {
 	options: Docker.DockerOptions;
 	/** A unix socket that does not exist is skipped without a connection attempt. */
 	socketPath?: string;
+	/** How an `ssh://` address logs in, for messages: the agent, a key file, or nothing. */
+	login?: SshLogin;
+	/** Why the last attempt failed, when the candidate knows better than the error it raised. */
+	refusal?: () => string | undefined;
+}
+
+interface SshLogin {
+	user: string;
+	options: NonNullable<Docker.DockerOptions["sshOptions"]>;
+	/** `the SSH agent at /path`, `the key /path` or `no key`. */
+	offered: string;
+	keyPath?: string;
 }
 
 export interface DockerConnection {
@@ -53,7 +69,9 @@ export async function connectDocker(options: ConnectOptions = {}): Promise<Docke
 			await ping.call(docker, { abortSignal: AbortSignal.timeout(options.pingTimeoutMs ?? 3000) });
 			return { docker, endpoint: candidate.endpoint };
 		} catch (error) {
-			tried.push(`${candidate.endpoint} (${describeFailure(error)})`);
+			tried.push(
+				`${candidate.endpoint} (${candidate.refusal?.() ?? describeFailure(error, candidate.login)})`,
+			);
 		}
 	}
 	throw new GroveError("UNSUPPORTED", `no Docker or Podman engine answered; tried ${tried.join(", ")}`, {
@@ -61,14 +79,27 @@ export async function connectDocker(options: ConnectOptions = {}): Promise<Docke
 	});
 }
 
-function describeFailure(error: unknown): string {
+function describeFailure(error: unknown, login: SshLogin | undefined): string {
 	if (error instanceof Error) {
 		if (error.name === "AbortError" || error.name === "TimeoutError") return "no answer";
 		const code = (error as NodeJS.ErrnoException).code;
 		if (code === "ECONNREFUSED") return "connection refused";
 		if (code === "EACCES") return "permission denied";
+		if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "cannot resolve the host name";
 		if (code !== undefined) return code;
-		return error.message.split("\n")[0] ?? "failed";
+		const message = error.message.split("\n")[0] ?? "failed";
+		if (login !== undefined) {
+			// ssh2 reads the key before it connects, and says which methods failed but not what they offered.
+			if (login.keyPath !== undefined && message.startsWith("Cannot parse privateKey")) {
+				const reason = message.replace(/^Cannot parse privateKey: /, "");
+				return /passphrase/.test(reason)
+					? `the key ${login.keyPath} has a passphrase: add it to an SSH agent (ssh-add) and set SSH_AUTH_SOCK`
+					: `cannot read the key ${login.keyPath}: ${reason}`;
+			}
+			if ((error as { level?: string }).level === "client-authentication")
+				return `login as ${login.user} refused, offered ${login.offered}`;
+		}
+		return message;
 	}
 	return String(error);
 }
@@ -101,17 +132,29 @@ function parseDockerHost(host: string, env: NodeJS.ProcessEnv = process.env): Ca
 		return { endpoint: host, options };
 	}
 	if (url.protocol === "ssh:") {
+		const port = Number(url.port || "22");
+		// URL keeps an IPv6 address in brackets, which neither known_hosts nor the transport wants.
+		const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+		const hostKey = hostKeyCheck(hostname, port, env.HOME ?? homedir());
+		// The ssh command's default: the local user's name.
+		const user = url.username ? decodeURIComponent(url.username) : (env.USER ?? userInfo().username);
+		const login = sshLogin(user, env);
 		const options: Docker.DockerOptions = {
-			host: url.hostname,
-			port: url.port || "22",
+			host: hostname,
+			port,
 			protocol: "ssh",
-			// The ssh command's default: the local user's name.
-			username: url.username ? decodeURIComponent(url.username) : (env.USER ?? userInfo().username),
+			username: user,
 			// docker-modem runs `docker system dial-stdio` on the remote host over each connection
 			// (Docker's CLI and Podman's `podman-docker` answer it).
-			sshOptions: sshLogin(env),
+			sshOptions: {
+				...login.options,
+				hostVerifier: hostKey.verify,
+				...(hostKey.algorithms.length > 0
+					? { algorithms: { serverHostKey: hostKey.algorithms as HostKeyAlgorithms } }
+					: {}),
+			},
 		};
-		return { endpoint: host, options };
+		return { endpoint: host, options, login, refusal: hostKey.refusal };
 	}
 	throw invalidHost(host);
 }
@@ -121,14 +164,20 @@ function parseDockerHost(host: string, env: NodeJS.ProcessEnv = process.env): Ca
  * agent's keys, else with the first of the usual key files. Only one of the two, because the
  * transport gives up on an encrypted key file before it would try the agent.
  */
-function sshLogin(env: NodeJS.ProcessEnv): Docker.DockerOptions["sshOptions"] {
-	if (env.SSH_AUTH_SOCK) return { agent: env.SSH_AUTH_SOCK };
+function sshLogin(user: string, env: NodeJS.ProcessEnv): SshLogin {
+	if (env.SSH_AUTH_SOCK)
+		return { user, options: { agent: env.SSH_AUTH_SOCK }, offered: `the SSH agent at ${env.SSH_AUTH_SOCK}` };
 	const home = env.HOME ?? homedir();
 	for (const name of ["id_ed25519", "id_ecdsa", "id_rsa"]) {
 		const path = join(home, ".ssh", name);
-		if (existsSync(path)) return { privateKey: readFileSync(path) };
+		if (existsSync(path))
+			return { user, options: { privateKey: readFileSync(path) }, offered: `the key ${path}`, keyPath: path };
 	}
-	return {};
+	return {
+		user,
+		options: {},
+		offered: `no key (no SSH agent, no id_ed25519, id_ecdsa or id_rsa in ${join(home, ".ssh")})`,
+	};
 }
 
 function invalidHost(host: string, cause?: unknown): GroveError {

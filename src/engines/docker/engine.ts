@@ -8,6 +8,7 @@ import type {
 	DiffEntry,
 	Engine,
 	EngineInfo,
+	FileData,
 	FileStat,
 	GcOptions,
 	GcResult,
@@ -62,6 +63,8 @@ export interface DockerEngineOptions extends ConnectOptions {
 /** Repository under which `Engine.tag` names images, so `tag:NAME` finds them again. */
 const tagRepository = "localhost/grove";
 const tagName = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Repository naming imports by content, so importing the same bytes again finds the first image. */
+const importRepository = "localhost/grove-import";
 /** Images whose trees stay cached for list/stat/readFile/diff. */
 const cachedTrees = 16;
 /** The long-lived command of an open sandbox: it only waits, until the container is removed. */
@@ -274,14 +277,40 @@ export class DockerEngine implements Engine {
 	}
 
 	async #importTar(tar: Readable, origin: string): Promise<ImageId> {
+		let imported: ImageId;
 		try {
 			const progress = (await this.#docker.importImage(tar, {
 				changes: [`LABEL ${managedLabel}="true"`],
 			})) as Readable;
-			return normaliseId(await lastImageId(progress, origin));
+			imported = normaliseId(await lastImageId(progress, origin));
 		} catch (error) {
 			throw engineError(error, `cannot import ${origin}`);
 		}
+		return this.#earlierImport(imported);
+	}
+
+	/**
+	 * The image an earlier import of the same bytes made, in place of `imported`, which is removed.
+	 * An engine stamps each import with the time it was made, so the same root filesystem would
+	 * otherwise get a new id every time. The import's one layer digest (the SHA-256 of the tar)
+	 * names it as `localhost/grove-import:DIGEST`, to be found again.
+	 */
+	async #earlierImport(imported: ImageId): Promise<ImageId> {
+		const layers = (await this.#inspectImage(imported))?.RootFS.Layers ?? [];
+		const digest = layers.length === 1 ? /^sha256:([0-9a-f]{64})$/.exec(layers[0] as string)?.[1] : undefined;
+		if (digest === undefined) return imported;
+		const earlier = await this.#inspectImage(`${importRepository}:${digest}`);
+		if (earlier !== null) {
+			const id = normaliseId(earlier.Id);
+			if (id !== imported) await this.#removeImage(imported);
+			return id;
+		}
+		try {
+			await this.#docker.getImage(imported).tag({ repo: importRepository, tag: digest });
+		} catch (error) {
+			throw engineError(error, `cannot name the import ${imported}`);
+		}
+		return imported;
 	}
 
 	async #load(path: string): Promise<ImageId> {
@@ -321,8 +350,10 @@ export class DockerEngine implements Engine {
 			}
 		};
 		for (const id of options.keep) need(normaliseId(id));
+		// Names by content do not keep an import: only the user's tags and `keep` do.
+		const kept = (tag: string) => tag !== "<none>:<none>" && !tag.startsWith(`${importRepository}:`);
 		for (const image of images) {
-			if ((image.RepoTags ?? []).some((tag) => tag !== "<none>:<none>")) need(normaliseId(image.Id));
+			if ((image.RepoTags ?? []).some(kept)) need(normaliseId(image.Id));
 		}
 		// Children before parents: an engine refuses to remove an image another one is built on.
 		const doomed = images
@@ -529,7 +560,7 @@ export class DockerEngine implements Engine {
 	}
 
 	/** Writes files into a container, created or running, through the archive API. */
-	async putFiles(container: Docker.Container, files: Record<string, string | Uint8Array>): Promise<void> {
+	async putFiles(container: Docker.Container, files: Record<string, FileData>): Promise<void> {
 		try {
 			await container.putArchive(packFiles(files), { path: "/" });
 		} catch (error) {

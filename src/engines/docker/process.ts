@@ -121,7 +121,10 @@ export async function execute(
 	} catch (error) {
 		throw engineError(error, "cannot start the command");
 	}
-	const output = demultiplex(stream, (name, payload) => capture.push(name, payload));
+	const output = demultiplex(stream, (name, payload) => {
+		capture.push(name, payload);
+		spec.onOutput?.(name, payload);
+	});
 	if (spec.stdin !== undefined) stream.end(Buffer.from(spec.stdin));
 	let timedOut = false;
 	let aborted = false;

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { GroveError } from "../../errors.js";
 import type { ShellSession } from "../../shell/index.js";
-import type { ImageId, RunResult, RunSpec, Sandbox } from "../types.js";
+import type { FileData, ImageId, RunResult, RunSpec, Sandbox } from "../types.js";
 import { readFirstEntry, sandboxPath } from "./archive.js";
 import { engineError, statusOf } from "./engine-error.js";
 import { execute, signalMarked } from "./process.js";
@@ -10,7 +10,7 @@ import { openExecShell } from "./shell.js";
 
 /** What a sandbox needs from its engine. */
 export interface SandboxHost {
-	putFiles(container: Docker.Container, files: Record<string, string | Uint8Array>): Promise<void>;
+	putFiles(container: Docker.Container, files: Record<string, FileData>): Promise<void>;
 	commitChanges(container: Docker.Container, base: ImageId, options: { pause: boolean }): Promise<ImageId>;
 	removeContainer(container: Docker.Container): Promise<void>;
 }
@@ -53,7 +53,7 @@ export class DockerSandbox implements Sandbox {
 		return session;
 	}
 
-	async putFiles(files: Record<string, string | Uint8Array>): Promise<void> {
+	async putFiles(files: Record<string, FileData>): Promise<void> {
 		this.#checkOpen();
 		await this.#host.putFiles(this.#container, files);
 	}

@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { lstat, mkdir, open, readFile, readlink, rm } from "node:fs/promises";
 import { posix } from "node:path";
 import { GroveError } from "../../errors.js";
+import type { FileData } from "../types.js";
 
 const maxSymlinks = 40;
 
@@ -60,8 +61,10 @@ async function resolveInside(
 }
 
 /** Writes files into a live sandbox through `root`, creating parent directories as needed. */
-export async function writeInside(root: string, files: Record<string, string | Uint8Array>): Promise<void> {
+export async function writeInside(root: string, files: Record<string, FileData>): Promise<void> {
 	for (const [path, data] of Object.entries(files)) {
+		const { content, mode } =
+			typeof data === "object" && "mode" in data ? data : { content: data, mode: undefined };
 		const target = await resolveInside(root, path, { followLast: true, createParents: true });
 		if (target === null || target === root) {
 			throw new GroveError(
@@ -81,7 +84,9 @@ export async function writeInside(root: string, files: Record<string, string | U
 			0o644,
 		);
 		try {
-			await handle.writeFile(data);
+			await handle.writeFile(content);
+			// Set explicitly: the open mode goes through the umask and does not touch an existing file.
+			if (mode !== undefined) await handle.chmod(mode);
 		} finally {
 			await handle.close();
 		}

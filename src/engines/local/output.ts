@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { RunSpec } from "../types.js";
 
 /** Default bytes kept per output stream. */
 export const defaultMaxOutputBytes = 10 * 1024 * 1024;
@@ -12,8 +13,12 @@ export class OutputCapture {
 	constructor(
 		stream: Readable,
 		private readonly maxBytes: number,
+		onChunk?: (chunk: Buffer) => void,
 	) {
-		stream.on("data", (chunk: Buffer) => this.add(chunk));
+		stream.on("data", (chunk: Buffer) => {
+			this.add(chunk);
+			onChunk?.(chunk);
+		});
 	}
 
 	private add(chunk: Buffer): void {
@@ -30,4 +35,13 @@ export class OutputCapture {
 	text(): string {
 		return Buffer.concat(this.chunks).toString("utf8");
 	}
+}
+
+/** The spec's live output listener bound to one stream, if it has one. */
+export function outputTo(
+	spec: Pick<RunSpec, "onOutput">,
+	stream: "stdout" | "stderr",
+): ((chunk: Buffer) => void) | undefined {
+	const onOutput = spec.onOutput;
+	return onOutput === undefined ? undefined : (chunk) => onOutput(stream, chunk);
 }

@@ -6,7 +6,7 @@ import type { Limits, RunSpec } from "../types.js";
 import { Cgroup } from "./cgroup.js";
 import { writeInside } from "./inside.js";
 import { type LaunchCommand, launch } from "./launch.js";
-import { defaultMaxOutputBytes, OutputCapture } from "./output.js";
+import { defaultMaxOutputBytes, OutputCapture, outputTo } from "./output.js";
 import type { Prepared, Spares } from "./spare.js";
 import type { ImageRecord, Store } from "./store.js";
 import type { Tools } from "./tools.js";
@@ -240,8 +240,8 @@ export async function runOnce(
 	});
 	try {
 		const maxBytes = spec.maxOutputBytes ?? defaultMaxOutputBytes;
-		const stdout = new OutputCapture(launched.stdout, maxBytes);
-		const stderr = new OutputCapture(launched.stderr, maxBytes);
+		const stdout = new OutputCapture(launched.stdout, maxBytes, outputTo(spec, "stdout"));
+		const stderr = new OutputCapture(launched.stderr, maxBytes, outputTo(spec, "stderr"));
 		launched.stdin.on("error", () => {
 			// The command may exit without reading its input; that is its business.
 		});

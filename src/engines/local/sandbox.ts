@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { GroveError } from "../../errors.js";
 import { attachShell, type ShellProcess, type ShellSession, shellArgv } from "../../shell/index.js";
 import { descendantsOf, processGroupOf } from "../../util/index.js";
-import type { ExecResult, ImageId, OpenSandboxOptions, RunSpec, Sandbox } from "../types.js";
+import type { ExecResult, FileData, ImageId, OpenSandboxOptions, RunSpec, Sandbox } from "../types.js";
 import { Cgroup } from "./cgroup.js";
 import { enterSandbox } from "./enter.js";
 import { readInside, writeInside } from "./inside.js";
 import { exitStatus, type Launched } from "./launch.js";
-import { defaultMaxOutputBytes, OutputCapture } from "./output.js";
+import { defaultMaxOutputBytes, OutputCapture, outputTo } from "./output.js";
 import { signalQuietly } from "./procs.js";
 import {
 	commandArgv,
@@ -132,8 +132,16 @@ export class LocalSandbox implements Sandbox {
 		try {
 			const child = this.enter(argv, spec.cwd ?? "/", spec.env ?? {}, cgroup);
 			const maxBytes = spec.maxOutputBytes ?? defaultMaxOutputBytes;
-			const stdout = new OutputCapture(child.stdout as NonNullable<typeof child.stdout>, maxBytes);
-			const stderr = new OutputCapture(child.stderr as NonNullable<typeof child.stderr>, maxBytes);
+			const stdout = new OutputCapture(
+				child.stdout as NonNullable<typeof child.stdout>,
+				maxBytes,
+				outputTo(spec, "stdout"),
+			);
+			const stderr = new OutputCapture(
+				child.stderr as NonNullable<typeof child.stderr>,
+				maxBytes,
+				outputTo(spec, "stderr"),
+			);
 			child.stdin?.on("error", () => {});
 			child.stdin?.end(spec.stdin === undefined ? undefined : Buffer.from(spec.stdin));
 			const exited = new Promise<number>((resolve, reject) => {
@@ -218,7 +226,7 @@ export class LocalSandbox implements Sandbox {
 		return session;
 	}
 
-	async putFiles(files: Record<string, string | Uint8Array>): Promise<void> {
+	async putFiles(files: Record<string, FileData>): Promise<void> {
 		this.ensureOpen();
 		return this.track(writeInside(this.root, files));
 	}

@@ -1,8 +1,14 @@
+import { execFile } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { expect } from "vitest";
 import { DockerEngine } from "../../../src/engines/index.js";
+import { describeIf, hasCommand } from "../../support/requires.js";
 import { test } from "../../support/temp-dir.js";
+
+const run = promisify(execFile);
 
 test("names the one address DOCKER_HOST gives when nothing answers there", async ({ dir }) => {
 	const socket = join(dir, "engine.sock");
@@ -13,10 +19,7 @@ test("names the one address DOCKER_HOST gives when nothing answers there", async
 });
 
 test("says a tcp address refused the connection", async () => {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-	const { port } = server.address() as { port: number };
-	await new Promise<void>((resolve) => server.close(() => resolve()));
+	const port = await closedPort();
 	await expect(DockerEngine.open({ host: `tcp://127.0.0.1:${port}` })).rejects.toMatchObject({
 		code: "UNSUPPORTED",
 		message: `no Docker or Podman engine answered; tried tcp://127.0.0.1:${port} (connection refused)`,
@@ -52,5 +55,53 @@ test("tries the usual Podman and Docker sockets in order when DOCKER_HOST is uns
 test("rejects an address it cannot read", async () => {
 	await expect(DockerEngine.open({ host: "ftp://example" })).rejects.toMatchObject({
 		code: "INVALID_ARGUMENT",
+	});
+});
+
+/** An address no one listens on: the port of a server just closed. */
+async function closedPort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+	const { port } = server.address() as { port: number };
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return port;
+}
+
+test("says a tcp address whose host name does not resolve cannot be resolved", async () => {
+	await expect(
+		DockerEngine.open({ host: "tcp://no-such-host.invalid:2375", pingTimeoutMs: 15_000 }),
+	).rejects.toMatchObject({
+		message:
+			"no Docker or Podman engine answered; tried tcp://no-such-host.invalid:2375 (cannot resolve the host name)",
+	});
+});
+
+describeIf(hasCommand("ssh-keygen") ? null : "ssh-keygen (OpenSSH)", "an ssh:// address", () => {
+	test("names the key file it cannot read", async ({ dir }) => {
+		await mkdir(join(dir, ".ssh"));
+		const key = join(dir, ".ssh", "id_ed25519");
+		await writeFile(key, "not a key\n");
+		const host = `ssh://someone@127.0.0.1:${await closedPort()}`;
+		await expect(DockerEngine.open({ env: { DOCKER_HOST: host, HOME: dir } })).rejects.toMatchObject({
+			code: "UNSUPPORTED",
+			message: `no Docker or Podman engine answered; tried ${host} (cannot read the key ${key}: Unsupported key format)`,
+		});
+	});
+
+	test("says a key with a passphrase needs an SSH agent", async ({ dir }) => {
+		await mkdir(join(dir, ".ssh"));
+		const key = join(dir, ".ssh", "id_ed25519");
+		await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret", "-f", key]);
+		const host = `ssh://someone@127.0.0.1:${await closedPort()}`;
+		await expect(DockerEngine.open({ env: { DOCKER_HOST: host, HOME: dir } })).rejects.toMatchObject({
+			message: `no Docker or Podman engine answered; tried ${host} (the key ${key} has a passphrase: add it to an SSH agent (ssh-add) and set SSH_AUTH_SOCK)`,
+		});
+	});
+
+	test("says the ssh port refused the connection", async ({ dir }) => {
+		const host = `ssh://someone@127.0.0.1:${await closedPort()}`;
+		await expect(DockerEngine.open({ env: { DOCKER_HOST: host, HOME: dir } })).rejects.toMatchObject({
+			message: `no Docker or Podman engine answered; tried ${host} (connection refused)`,
+		});
 	});
 });
