@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { lstat, readdir, readlink } from "node:fs/promises";
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { GroveError } from "../../errors.js";
 import { readTarHeaders } from "../../util/index.js";
 
@@ -20,7 +20,14 @@ export interface LayerScan {
 	opaque: string[];
 }
 
-async function hashFile(path: string): Promise<string> {
+/** Files up to this size are read in one call; larger ones are streamed. */
+const smallFile = 1024 * 1024;
+
+/** Entries between two turns given back to the event loop while a large layer is walked. */
+const entriesPerTurn = 256;
+
+async function hashFile(path: string, size: number): Promise<string> {
+	if (size <= smallFile) return createHash("sha256").update(readFileSync(path)).digest("hex");
 	const hash = createHash("sha256");
 	for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
 	return hash.digest("hex");
@@ -28,7 +35,10 @@ async function hashFile(path: string): Promise<string> {
 
 /**
  * Describes an overlay layer directory: its content digest, size and opaque directories. The walk
- * is O(what the layer holds), which for a run's upper directory is O(what the run changed).
+ * is O(what the layer holds), which for a run's upper directory is O(what the run changed). It
+ * makes its calls synchronously, as a run's layer is mostly a few small entries and each
+ * asynchronous call costs a turn of the thread pool, which on a loaded machine is most of a small
+ * run's commit; it gives the event loop a turn every few hundred entries.
  */
 export async function scanLayer(dir: string, xattrs: XattrNamespace): Promise<LayerScan> {
 	const hash = createHash("sha256");
@@ -36,18 +46,18 @@ export async function scanLayer(dir: string, xattrs: XattrNamespace): Promise<La
 	let entries = 0;
 	let bytes = 0;
 	async function walk(relative: string): Promise<void> {
-		const names = (await readdir(join(dir, relative))).sort();
+		const names = readdirSync(join(dir, relative)).sort();
 		for (const name of names) {
 			const path = relative === "" ? name : `${relative}/${name}`;
 			const full = join(dir, path);
-			const info = await lstat(full);
-			entries++;
+			const info = lstatSync(full);
+			if (++entries % entriesPerTurn === 0) await yieldToLoop();
 			let detail = "";
 			if (info.isFile()) {
 				bytes += info.size;
-				detail = await hashFile(full);
+				detail = await hashFile(full, info.size);
 			} else if (info.isSymbolicLink()) {
-				detail = await readlink(full);
+				detail = readlinkSync(full);
 			} else if (info.isCharacterDevice() || info.isBlockDevice()) {
 				detail = String(info.rdev);
 			}

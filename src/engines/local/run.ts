@@ -1,4 +1,4 @@
-import { chmod, mkdir, rm } from "node:fs/promises";
+import { chmod, chown, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GroveError } from "../../errors.js";
@@ -87,6 +87,8 @@ export async function prepareLaunch(engaged: Engaged, network: boolean): Promise
 	};
 	try {
 		for (const dir of ["upper", "work", "root", "empty", "host"]) await mkdir(join(work.path, dir));
+		// Whatever grove's umask, so that `startPrepared` knows what it has.
+		await chmod(join(work.path, "upper"), upperMode);
 		cgroup = engaged.cgroups ? await Cgroup.create(work.name) : null;
 		const launched = launch({
 			tools: engaged.tools,
@@ -103,16 +105,34 @@ export async function prepareLaunch(engaged: Engaged, network: boolean): Promise
 	}
 }
 
-/** Gives a prepared process its command, after its limits; on failure ends it and cleans up. */
+/** The mode and owner a fresh upper directory gets (`prepareLaunch`). */
+const upperMode = 0o755;
+
+/**
+ * Gives a prepared process the image and its command, after its limits; on failure ends it and
+ * cleans up. The upper directory takes the mode and owner of the image's root first: overlayfs
+ * shows the upper directory's as those of `/`.
+ */
 export async function startPrepared(
 	engaged: Engaged,
 	prepared: Prepared,
+	record: ImageRecord,
 	limits: Limits | undefined,
-	command: LaunchCommand,
+	command: Omit<LaunchCommand, "lowers" | "host">,
 ): Promise<void> {
 	try {
 		if (limits !== undefined) await prepared.cgroup?.limit(limits);
-		prepared.launched.give(command);
+		const root = await engaged.store.rootOf(record);
+		const upper = join(prepared.work.path, "upper");
+		if (root.mode !== upperMode) await chmod(upper, root.mode);
+		if (root.uid !== process.getuid?.() || root.gid !== process.getgid?.()) {
+			await chown(upper, root.uid, root.gid);
+		}
+		prepared.launched.give({
+			...command,
+			lowers: record.layers.map((id) => engaged.store.layerPath(id)),
+			host: record.base === "host",
+		});
 	} catch (error) {
 		prepared.launched.lifeline.destroy();
 		inBackground(engaged, async () => {
@@ -211,9 +231,7 @@ export async function runOnce(
 	const prepared = await engaged.spares.take(spec.network ?? false);
 	const { work, cgroup, launched, release } = prepared;
 	const pause = spec.files !== undefined && Object.keys(spec.files).length > 0;
-	await startPrepared(engaged, prepared, spec.limits, {
-		lowers: record.layers.map((id) => engaged.store.layerPath(id)),
-		host: record.base === "host",
+	await startPrepared(engaged, prepared, record, spec.limits, {
 		cwd: spec.cwd ?? "/",
 		mode: "run",
 		pause,

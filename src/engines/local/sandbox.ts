@@ -58,9 +58,7 @@ export class LocalSandbox implements Sandbox {
 		requireLimits(engaged, options.limits);
 		const prepared = await engaged.spares.take(options.network ?? false);
 		const { work, cgroup, launched, release } = prepared;
-		await startPrepared(engaged, prepared, options.limits, {
-			lowers: record.layers.map((id) => engaged.store.layerPath(id)),
-			host: record.base === "host",
+		await startPrepared(engaged, prepared, record, options.limits, {
 			cwd: "/",
 			mode: "sandbox",
 			pause: false,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GroveError } from "../../errors.js";
 import { writeFileAtomic } from "../../util/index.js";
@@ -47,6 +47,7 @@ const hostRecord: ImageRecord = {
  */
 export class Store {
 	private readonly records = new Map<ImageId, ImageRecord>([[hostImage, hostRecord]]);
+	private readonly roots = new Map<ImageId, { mode: number; uid: number; gid: number }>();
 
 	private constructor(
 		readonly root: string,
@@ -107,6 +108,21 @@ export class Store {
 		const record = JSON.parse(text) as ImageRecord;
 		this.records.set(id, record);
 		return record;
+	}
+
+	/**
+	 * The mode and owner of an image's `/`: those of its bottom layer's root (or the host's), which
+	 * every run's upper directory takes, so every layer of a stack has them.
+	 */
+	async rootOf(record: ImageRecord): Promise<{ mode: number; uid: number; gid: number }> {
+		const bottom = record.layers.at(-1);
+		const key = record.base === "host" || bottom === undefined ? hostImage : bottom;
+		const cached = this.roots.get(key);
+		if (cached) return cached;
+		const info = await lstat(key === hostImage ? "/" : this.layerDir(key));
+		const root = { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid };
+		this.roots.set(key, root);
+		return root;
 	}
 
 	async require(id: ImageId): Promise<ImageRecord> {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { chmod, copyFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, copyFile, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { type Engine, openEngine } from "../../../src/index.js";
@@ -104,6 +104,30 @@ describeIf(
 			const missing = await sandbox.exec({ argv: ["/bin/busybox", "true"], cwd: "/no/such" });
 			expect(missing.exitCode).toBe(1);
 			expect(missing.stderr).toContain("/no/such");
+		});
+
+		test("an image whose root directory is mode 0700 runs, and its / keeps that mode and owner", async ({
+			engine,
+			dir,
+		}) => {
+			const rootfs = join(dir, "rootfs");
+			await mkdir(rootfs);
+			await makeBusyboxRootfs(rootfs);
+			await chmod(rootfs, 0o700);
+			await chown(rootfs, 0, 0);
+			const image = await engine.importImage({ kind: "directory", path: rootfs });
+			expect(await engine.stat(image, "/")).toMatchObject({ type: "directory", mode: 0o700 });
+			const run = await engine.run(image, {
+				shell: "stat -c '%a %u' /; cat /in; echo x > /out",
+				files: { "/in": "in\n" },
+			});
+			expect(run).toMatchObject({ exitCode: 0, stdout: "700 0\nin\n", stderr: "" });
+			expect(await engine.stat(run.image, "/")).toMatchObject({ mode: 0o700 });
+			expect(text(await engine.readFile(run.image, "/out"))).toBe("x\n");
+			await using sandbox = await engine.open(run.image);
+			expect((await sandbox.exec({ argv: ["stat", "-c", "%a", "/"], cwd: "/tmp" })).stdout).toBe("700\n");
+			const host = await engine.run("host", { argv: ["stat", "-c", "%a", "/"] });
+			expect(host.stdout).toBe(`${((await stat("/")).mode & 0o7777).toString(8)}\n`);
 		});
 
 		test("the host root is not mounted inside the sandbox at all", async ({ engine, dir }) => {
