@@ -390,8 +390,11 @@ class ProtocolSession implements ShellSession {
 		running.timers.push(
 			setTimeout(() => {
 				if (this.#running !== running) return;
-				this.#signal("job", "SIGKILL");
+				// SIGINT first, while the command's processes still live: the shell is then still waiting
+				// for them and abandons the command line when they die. Sent after the kill, it could reach
+				// a shell already back at its input, which busybox ash takes as the end of it.
 				this.#signal("job", "SIGINT");
+				this.#signal("job", "SIGKILL");
 				running.timers.push(setTimeout(() => this.#resync(running), resyncDelayMs));
 				running.timers.push(
 					setTimeout(() => {
