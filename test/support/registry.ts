@@ -1,11 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { openSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { vi } from "vitest";
-import { freePort } from "./net.js";
+import { freePort, startServer } from "./net.js";
 import { hasCommand } from "./requires.js";
 
 /** Why the registry tests cannot run here, or null when they can. */
@@ -43,27 +40,7 @@ export async function startRegistry(): Promise<Registry> {
 			"",
 		].join("\n"),
 	);
-	const log = openSync(join(dir, "registry.log"), "a");
-	const server: ChildProcess = spawn("docker-registry", ["serve", config], { stdio: ["ignore", log, log] });
-	const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
-	const stop = async () => {
-		server.kill("SIGTERM");
-		await exited;
-		await rm(dir, { recursive: true, force: true });
-	};
-	try {
-		await vi.waitFor(
-			async () => {
-				if (server.exitCode !== null) throw new Error(`the registry exited with ${server.exitCode}`);
-				if (!(await answers(port))) throw new Error(`nothing answers on ${port} yet`);
-			},
-			{ timeout: 30_000, interval: 50 },
-		);
-	} catch (error) {
-		const serverLog = await readFile(join(dir, "registry.log"), "utf8").catch(() => "");
-		await stop();
-		throw new Error(`the registry did not start: ${String(error)}\n${serverLog}`);
-	}
+	const stop = await startServer("registry", dir, ["docker-registry", "serve", config], () => answers(port));
 	return { address: `127.0.0.1:${port}`, stop };
 }
 

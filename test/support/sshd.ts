@@ -1,11 +1,9 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { openSync } from "node:fs";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { vi } from "vitest";
-import { accepts, freePort } from "./net.js";
+import { accepts, freePort, startServer } from "./net.js";
 import { hasCommand, isRoot } from "./requires.js";
 
 const run = promisify(execFile);
@@ -73,27 +71,7 @@ export async function startSshd(socket: string): Promise<SshHost> {
 			"",
 		].join("\n"),
 	);
-	const log = openSync(join(dir, "sshd.log"), "a");
-	const server: ChildProcess = spawn(sshd, ["-D", "-e", "-f", config], { stdio: ["ignore", log, log] });
-	const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
-	const stop = async () => {
-		server.kill("SIGTERM");
-		await exited;
-		await rm(dir, { recursive: true, force: true });
-	};
-	try {
-		await vi.waitFor(
-			async () => {
-				if (server.exitCode !== null) throw new Error(`sshd exited with ${server.exitCode}`);
-				if (!(await accepts(port))) throw new Error(`sshd does not listen on ${port} yet`);
-			},
-			{ timeout: 30_000, interval: 50 },
-		);
-	} catch (error) {
-		const serverLog = await readFile(join(dir, "sshd.log"), "utf8").catch(() => "");
-		await stop();
-		throw new Error(`sshd did not start: ${String(error)}\n${serverLog}`);
-	}
+	const stop = await startServer("sshd", dir, [sshd, "-D", "-e", "-f", config], () => accepts(port));
 	const [type, key] = (await readFile(join(dir, "host_key.pub"), "utf8")).split(" ");
 	return {
 		host: `ssh://root@127.0.0.1:${port}`,
